@@ -1,0 +1,95 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/convertalk/inboxbot/inbox"
+)
+
+// cachingSource coalesces identical in-flight inbox requests and keeps each
+// answer for a short time, keyed by the exact request body, so a burst of
+// Refresh clicks or the same query from many people costs one inbox call.
+type cachingSource struct {
+	src   inbox.Source
+	ttl   time.Duration
+	now   func() time.Time
+	group singleflight.Group
+
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+	maxSize int
+}
+
+type cacheEntry struct {
+	page    *inbox.Page
+	expires time.Time
+}
+
+var _ inbox.Source = (*cachingSource)(nil)
+
+func newCachingSource(src inbox.Source, ttl time.Duration, now func() time.Time) *cachingSource {
+	return &cachingSource{src: src, ttl: ttl, now: now, entries: map[string]cacheEntry{}, maxSize: 512}
+}
+
+// Users implements inbox.Source.
+func (c *cachingSource) Users(ctx context.Context, f inbox.Filter) (*inbox.Page, error) {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	key := string(body)
+	if p, ok := c.lookup(key); ok {
+		return p, nil
+	}
+	// The shared call runs detached from any one caller's cancellation, so
+	// one impatient caller does not fail the others waiting on it; it is
+	// still bounded by the client's own timeouts and attempts.
+	ch := c.group.DoChan(key, func() (any, error) {
+		p, err := c.src.Users(context.WithoutCancel(ctx), f)
+		if err == nil {
+			c.store(key, p)
+		}
+		return p, err
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*inbox.Page), nil
+	}
+}
+
+func (c *cachingSource) lookup(key string) (*inbox.Page, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || c.now().After(e.expires) {
+		return nil, false
+	}
+	return e.page, true
+}
+
+func (c *cachingSource) store(key string, p *inbox.Page) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if len(c.entries) >= c.maxSize {
+		for k, e := range c.entries {
+			if now.After(e.expires) {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= c.maxSize {
+			clear(c.entries) // a burst of distinct queries: start over rather than grow
+		}
+	}
+	c.entries[key] = cacheEntry{page: p, expires: now.Add(c.ttl)}
+}

@@ -1,0 +1,205 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/convertalk/inboxbot/commands"
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// BuildInfo is what `inboxbot version` prints.
+type BuildInfo struct {
+	Version string
+	Commit  string
+}
+
+// UsageError is a bad command line: exit status 2.
+type UsageError struct{ Message string }
+
+func (e *UsageError) Error() string { return e.Message }
+
+// ExitCode prints err (if any) as one line on w and returns the exit status:
+// 0 for success or an interrupt, 2 for a bad command line or query, 1 otherwise.
+func ExitCode(err error, w io.Writer) int {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(w, "inboxbot: "+oneLine(err.Error()))
+	var ue *UsageError
+	var qe *commands.QueryError
+	if errors.As(err, &ue) || errors.As(err, &qe) {
+		return 2
+	}
+	return 1
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+type subcommand struct {
+	name    string
+	summary string
+	run     func(a *cli, ctx context.Context, args []string) error
+}
+
+// cli carries what every sub-command gets: its streams, build info and clock.
+type cli struct {
+	io    IO
+	build BuildInfo
+	now   func() time.Time
+}
+
+func subcommands() []subcommand {
+	return []subcommand{
+		{"run", "run the Slack bot over Socket Mode (the default)", (*cli).runBot},
+		{"shell", "interactive console: type queries, see answers; no tokens needed", (*cli).shell},
+		{"query", "one query: query [--page N] [--json | --body] QUERY", (*cli).query},
+		{"demo-api", "serve the demo inbox API over HTTP: demo-api [--addr 127.0.0.1:8088]", (*cli).demoAPI},
+		{"check", "validate the configuration and test Slack and inbox connectivity", (*cli).check},
+		{"version", "print version, commit and Go version", (*cli).version},
+		{"help", "list the sub-commands", (*cli).help},
+	}
+}
+
+// Main runs inboxbot with the command-line arguments (without the program
+// name). It is what main calls and what end-to-end tests reuse.
+func Main(ctx context.Context, args []string, streams IO, build BuildInfo) error {
+	return mainWithClock(ctx, args, streams, build, time.Now)
+}
+
+func mainWithClock(ctx context.Context, args []string, streams IO, build BuildInfo, now func() time.Time) error {
+	a := &cli{io: streams, build: build, now: now}
+	name := "run"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	switch name {
+	case "-h", "--help", "-help":
+		name = "help"
+	case "-v", "--version":
+		name = "version"
+	}
+	for _, sc := range subcommands() {
+		if sc.name == name {
+			return sc.run(a, ctx, args)
+		}
+	}
+	return &UsageError{fmt.Sprintf("unknown command %q; run `inboxbot help`", name)}
+}
+
+func (a *cli) help(context.Context, []string) error {
+	var b strings.Builder
+	b.WriteString("inboxbot brings a Convertalk customer inbox into Slack.\n\nUsage: inboxbot <command> [arguments]\n\nCommands:\n")
+	for _, sc := range subcommands() {
+		fmt.Fprintf(&b, "  %-9s %s\n", sc.name, sc.summary)
+	}
+	b.WriteString("\nConfiguration is read from the environment (see README.md).\n")
+	b.WriteString("Try it with no tokens: inboxbot shell\n")
+	_, err := io.WriteString(a.io.Out, b.String())
+	return err
+}
+
+func (a *cli) version(context.Context, []string) error {
+	v, c := a.build.Version, a.build.Commit
+	if info, ok := debug.ReadBuildInfo(); ok && c == "" {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				c = s.Value
+			}
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	_, err := fmt.Fprintf(a.io.Out, "inboxbot %s (commit %s, %s)\n", v, c, runtime.Version())
+	return err
+}
+
+// newFlags returns a flag set that writes its usage to the command's stderr
+// and reports errors instead of exiting.
+func (a *cli) newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.io.Err)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	}
+	return nil
+}
+
+func (a *cli) query(ctx context.Context, args []string) error {
+	fs := a.newFlags("query")
+	page := fs.Int("page", 0, "page `N` of the answer (default: the query's page:N, or 1)")
+	asJSON := fs.Bool("json", false, "print the Block Kit payload as JSON")
+	asBody := fs.Bool("body", false, "print the exact request body sent to the inbox API")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *asJSON && *asBody {
+		return &UsageError{"query: --json and --body are exclusive"}
+	}
+	if *page < 0 || *page > 100000 {
+		return &UsageError{"query: --page must be between 1 and 100000"}
+	}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	text := strings.Join(fs.Args(), " ")
+	q, err := svc.Parse(text, "")
+	if err != nil {
+		return err
+	}
+	if *page > 0 {
+		q = q.WithPage(*page)
+	}
+	if *asBody {
+		body, err := json.MarshalIndent(q.Filter(), "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(a.io.Out, "%s\n", body)
+		return err
+	}
+	ans, err := svc.Ask(ctx, q, commands.Position{})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeBlockKit(a.io.Out, svc.Render(ans, false))
+	}
+	_, err = io.WriteString(a.io.Out, svc.RenderText(ans))
+	return err
+}
+
+func writeBlockKit(w io.Writer, m commands.Message) error {
+	payload := struct {
+		Text   string `json:"text"`
+		Blocks any    `json:"blocks"`
+	}{m.Text, m.Blocks}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(payload)
+}

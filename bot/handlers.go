@@ -1,0 +1,227 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+	"github.com/slack-go/slack"
+
+	"github.com/convertalk/inboxbot/commands"
+)
+
+const refusal = "Sorry, inboxbot is not enabled for you in this channel. Ask your Slack admin to add it to ALLOWED_CHANNELS / ALLOWED_USERS."
+
+// allowed applies ALLOWED_CHANNELS and ALLOWED_USERS.
+func (b *Bot) allowed(channelID, userID string) bool {
+	return b.cfg.AllowedChannels.Allows(channelID) && b.cfg.AllowedUsers.Allows(userID)
+}
+
+func (b *Bot) ephemeralAnswers() bool { return b.cfg.ResponseVisibility != "in_channel" }
+
+// handleSlash answers /inbox: help, export, or a query.
+func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received time.Time) {
+	out := outcome{kind: "query", started: received}
+	defer func() { b.logOutcome(out) }()
+	if !b.allowed(cmd.ChannelID, cmd.UserID) {
+		out.result = "refused"
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(refusal), reply{})
+		return
+	}
+	sub, rest := firstWord(cmd.Text)
+	switch strings.ToLower(sub) {
+	case "help":
+		out.kind, out.result = "help", "ok"
+		b.respond(ctx, cmd.ResponseURL, commands.Message{Text: "How to use /inbox", Blocks: commands.HelpBlocks()}, reply{})
+		return
+	case "export":
+		out.kind = "export"
+		b.export(ctx, rest, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
+		return
+	}
+	q, err := b.svc.Parse(cmd.Text, cmd.UserID)
+	if err != nil {
+		out.result = "bad_query"
+		b.respond(ctx, cmd.ResponseURL, commands.RenderError(commands.Explain(err)), reply{})
+		return
+	}
+	out.query = logQuery(q)
+	b.answer(ctx, q, commands.Position{}, cmd.ResponseURL, reply{inChannel: !b.ephemeralAnswers()}, b.ephemeralAnswers(), &out)
+}
+
+// handleClick serves a button: Prev, Next, Refresh, Share, Export. The state
+// is in the button, so any replica can serve it.
+func (b *Bot) handleClick(ctx context.Context, cb slack.InteractionCallback, received time.Time) {
+	channelID := cb.Channel.ID
+	if channelID == "" {
+		channelID = cb.Container.ChannelID
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		if act == nil {
+			continue
+		}
+		out := outcome{kind: "click:" + act.ActionID, started: received}
+		b.click(ctx, cb, act, channelID, &out)
+		b.logOutcome(out)
+	}
+}
+
+func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction, channelID string, out *outcome) {
+	if !b.allowed(channelID, cb.User.ID) {
+		out.result = "refused"
+		b.respond(ctx, cb.ResponseURL, commands.RenderNotice(refusal), reply{})
+		return
+	}
+	switch act.ActionID {
+	case commands.ActionPrev, commands.ActionNext, commands.ActionRefresh, commands.ActionShare, commands.ActionExport:
+	default:
+		out.result = "unknown_action"
+		return
+	}
+	st, err := commands.DecodeButtonState(act.Value)
+	if err != nil {
+		out.result = "bad_button"
+		b.respond(ctx, cb.ResponseURL, commands.RenderError("This button could not be read (it may come from an older inboxbot). Run the query again."), reply{})
+		return
+	}
+	if act.ActionID == commands.ActionExport {
+		b.export(ctx, st.Query, channelID, cb.User.ID, cb.ResponseURL, out)
+		return
+	}
+	q, err := b.svc.Parse(st.Query, cb.User.ID)
+	if err != nil {
+		out.result = "bad_query"
+		b.respond(ctx, cb.ResponseURL, commands.RenderError(commands.Explain(err)), reply{})
+		return
+	}
+	out.query = logQuery(q)
+	if act.ActionID == commands.ActionShare {
+		b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{inChannel: true}, false, out)
+		return
+	}
+	b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{replace: true}, cb.Container.IsEphemeral, out)
+}
+
+// answer asks the inbox and posts the rendered answer, or the failure in words.
+func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Position, responseURL string, r reply, ephemeral bool, out *outcome) {
+	ans, err := b.svc.Ask(ctx, q, pos)
+	if err != nil {
+		out.result, out.err = "inbox_error", err
+		b.respond(ctx, responseURL, commands.RenderError(commands.Explain(err)), reply{})
+		return
+	}
+	if err := b.respond(ctx, responseURL, b.svc.Render(ans, ephemeral), r); err != nil {
+		out.result, out.err = "slack_error", err
+		return
+	}
+	out.result = "ok"
+	b.metrics.answer.WithLabelValues(out.kind).Observe(b.opts.Now().Sub(out.started).Seconds())
+}
+
+// reply says how a response_url message is posted.
+type reply struct {
+	inChannel bool // visible to the channel (else ephemeral)
+	replace   bool // replace the message the click came from
+}
+
+// respond posts to a response_url (at most 5 uses in 30 minutes, so callers
+// post sparingly), retrying Slack's 429s as Retry-After asks.
+func (b *Bot) respond(ctx context.Context, responseURL string, msg commands.Message, r reply) error {
+	if !b.trustedResponseURL(responseURL) {
+		b.log.Warn("refusing to post to an unexpected response_url host")
+		return errors.New("untrusted response_url")
+	}
+	wm := &slack.WebhookMessage{Text: msg.Text, Blocks: &slack.Blocks{BlockSet: msg.Blocks}, ReplaceOriginal: r.replace}
+	if r.inChannel {
+		wm.ResponseType = slack.ResponseTypeInChannel
+	} else if !r.replace {
+		wm.ResponseType = slack.ResponseTypeEphemeral
+	}
+	backoff := retry.WithMaxRetries(3, retry.NewExponential(200*time.Millisecond))
+	err := retry.Do(ctx, backoff, func(ctx context.Context) error {
+		err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.opts.HTTPClient, wm)
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			b.metrics.slackErrors.WithLabelValues("response_url", "ratelimited").Inc()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(min(rl.RetryAfter, 30*time.Second)):
+			}
+			return retry.RetryableError(err)
+		}
+		var sc slack.StatusCodeError
+		if errors.As(err, &sc) && sc.Retryable() {
+			return retry.RetryableError(err)
+		}
+		return err
+	})
+	if err != nil {
+		b.metrics.slackErrors.WithLabelValues("response_url", slackErrorCode(err)).Inc()
+		b.log.Warn("posting to response_url failed", "err", err)
+	}
+	return err
+}
+
+// trustedResponseURL accepts Slack's hooks host, or the host of
+// SLACK_API_URL (a proxy or a test fake): a hostile payload cannot make the
+// bot post customer data elsewhere.
+func (b *Bot) trustedResponseURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if u.Scheme == "https" && (u.Host == "hooks.slack.com" || strings.HasSuffix(u.Host, ".slack.com")) {
+		return true
+	}
+	api, err := url.Parse(b.cfg.SlackAPIURL)
+	return err == nil && api.Scheme == u.Scheme && api.Host == u.Host
+}
+
+func slackErrorCode(err error) string {
+	var se slack.SlackErrorResponse
+	var sc slack.StatusCodeError
+	var rl *slack.RateLimitedError
+	switch {
+	case errors.As(err, &se):
+		return se.Err
+	case errors.As(err, &rl):
+		return "ratelimited"
+	case errors.As(err, &sc):
+		return sc.Status
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "error"
+}
+
+func firstWord(s string) (word, rest string) {
+	s = strings.TrimSpace(s)
+	word, rest, _ = strings.Cut(s, " ")
+	return word, strings.TrimSpace(rest)
+}
+
+// outcome is the one log line of a command or click.
+type outcome struct {
+	kind    string
+	query   string
+	result  string
+	err     error
+	started time.Time
+}
+
+func (b *Bot) logOutcome(o outcome) {
+	if o.result == "" {
+		o.result = "unknown"
+	}
+	b.metrics.commands.WithLabelValues(o.kind, o.result).Inc()
+	attrs := []any{"kind", o.kind, "query", o.query, "outcome", o.result,
+		"duration_ms", b.opts.Now().Sub(o.started).Milliseconds()}
+	if o.err != nil {
+		attrs = append(attrs, "err", commands.Explain(o.err))
+	}
+	b.log.Info("command", attrs...)
+}

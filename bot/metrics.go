@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/convertalk/inboxbot/inbox"
+)
+
+// Metrics are the bot's Prometheus metrics, on a registry of its own (no
+// global state), served on HTTP_ADDR/metrics.
+type Metrics struct {
+	registry     *prometheus.Registry
+	commands     *prometheus.CounterVec   // kind, outcome
+	ackLatency   prometheus.Histogram     // seconds from envelope to ack queued
+	answer       *prometheus.HistogramVec // kind; seconds from envelope to answer posted
+	inboxCalls   *prometheus.CounterVec   // outcome
+	inboxLatency prometheus.Histogram
+	inboxRetries prometheus.Counter
+	slackErrors  *prometheus.CounterVec // method, error
+	panics       prometheus.Counter
+	busy         prometheus.Counter
+}
+
+// NewMetrics registers the bot's metrics and the Go runtime's.
+func NewMetrics() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		registry: r,
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_commands_total", Help: "Commands and clicks handled, by kind and outcome.",
+		}, []string{"kind", "outcome"}),
+		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "inboxbot_ack_latency_seconds", Help: "Time from receiving an envelope to queuing its ack.",
+			Buckets: []float64{.0001, .0005, .001, .0025, .005, .01, .025, .05, .1, .5, 1, 3},
+		}),
+		answer: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "inboxbot_answer_latency_seconds", Help: "Time from receiving an envelope to posting its answer.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"kind"}),
+		inboxCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_inbox_attempts_total", Help: "HTTP attempts to the inbox API, by outcome.",
+		}, []string{"outcome"}),
+		inboxLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "inboxbot_inbox_attempt_latency_seconds", Help: "Latency of HTTP attempts to the inbox API.",
+			Buckets: prometheus.DefBuckets,
+		}),
+		inboxRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "inboxbot_inbox_retries_total", Help: "Inbox API attempts that were retried.",
+		}),
+		slackErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_slack_api_errors_total", Help: "Slack API errors, by method and error.",
+		}, []string{"method", "error"}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "inboxbot_panics_total", Help: "Panics recovered while handling an event.",
+		}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "inboxbot_busy_rejections_total", Help: "Events turned away because the work queue was full.",
+		}),
+	}
+	r.MustRegister(m.commands, m.ackLatency, m.answer, m.inboxCalls, m.inboxLatency, m.inboxRetries,
+		m.slackErrors, m.panics, m.busy,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// Attempt implements inbox.Observer: one observation per HTTP attempt.
+func (m *Metrics) Attempt(_ context.Context, a inbox.AttemptInfo) {
+	m.inboxCalls.WithLabelValues(attemptOutcome(a)).Inc()
+	m.inboxLatency.Observe(a.Duration.Seconds())
+	if a.Retrying {
+		m.inboxRetries.Inc()
+	}
+}
+
+func attemptOutcome(a inbox.AttemptInfo) string {
+	switch {
+	case a.Err == nil && a.StatusCode/100 == 2:
+		return "ok"
+	case a.StatusCode != 0:
+		return strconv.Itoa(a.StatusCode)
+	case errors.Is(a.Err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(a.Err, context.Canceled):
+		return "canceled"
+	}
+	return "error"
+}

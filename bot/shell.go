@@ -1,0 +1,160 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/convertalk/inboxbot/commands"
+)
+
+const shellIntro = `Type a query as you would after /inbox (e.g. online tag:vip unassigned).
+Also: next, prev, refresh, json (Block Kit payload), body (request body), help, quit.
+`
+
+// shell is the interactive console: one query at a time, paged with
+// next/prev, rendered as terminal text.
+func (a *cli) shell(ctx context.Context, args []string) error {
+	fs := a.newFlags("shell")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	sh := &shellSession{cli: a, svc: svc}
+	return sh.loop(ctx)
+}
+
+type shellSession struct {
+	cli  *cli
+	svc  *Service
+	q    *commands.Query
+	last *commands.Answer
+}
+
+func (sh *shellSession) printf(format string, args ...any) {
+	fmt.Fprintf(sh.cli.io.Out, format, args...)
+}
+
+func (sh *shellSession) loop(ctx context.Context) error {
+	if sh.svc.Demo() {
+		sh.printf("%s\n", demoNotice)
+	}
+	sh.printf("%s", shellIntro)
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(sh.cli.io.In)
+		sc.Buffer(make([]byte, 64*1024), 64*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+	for {
+		sh.printf("inbox> ")
+		select {
+		case <-ctx.Done():
+			sh.printf("\n")
+			return nil
+		case err := <-readErr:
+			sh.printf("\n")
+			return err
+		case line := <-lines:
+			if quit := sh.handle(ctx, strings.TrimSpace(line)); quit {
+				return nil
+			}
+		}
+	}
+}
+
+// handle runs one line; it reports true when the user asked to quit.
+func (sh *shellSession) handle(ctx context.Context, line string) bool {
+	switch strings.ToLower(line) {
+	case "":
+		return false
+	case "quit", "exit", "q", `\q`:
+		return true
+	case "help", "/inbox help", "?":
+		sh.printf("%s\n", commands.HelpText())
+		return false
+	case "next", "n":
+		sh.move(ctx, (*commands.Answer).NextPosition, "This is the last page.")
+		return false
+	case "prev", "p":
+		sh.move(ctx, (*commands.Answer).PrevPosition, "This is the first page.")
+		return false
+	case "refresh", "r":
+		sh.move(ctx, func(a *commands.Answer) (commands.Position, bool) { return a.Here(), true }, "")
+		return false
+	case "json":
+		if sh.needAnswer() {
+			if err := writeBlockKit(sh.cli.io.Out, sh.svc.Render(sh.last, true)); err != nil {
+				sh.printf("error: %v\n", err)
+			}
+		}
+		return false
+	case "body":
+		if sh.needAnswer() {
+			body, _ := json.MarshalIndent(sh.q.WithPage(sh.last.Start.Page).Filter(), "", "  ")
+			sh.printf("%s\n", body)
+		}
+		return false
+	}
+	text := line
+	if rest, ok := strings.CutPrefix(line, "/inbox"); ok && (rest == "" || rest[0] == ' ') {
+		text = rest
+	}
+	q, err := sh.svc.Parse(text, "")
+	if err != nil {
+		sh.printf("%s\n", commands.Explain(err))
+		return false
+	}
+	sh.q = q
+	sh.show(ctx, commands.Position{})
+	return false
+}
+
+func (sh *shellSession) needAnswer() bool {
+	if sh.last == nil {
+		sh.printf("Type a query first.\n")
+		return false
+	}
+	return true
+}
+
+func (sh *shellSession) move(ctx context.Context, step func(*commands.Answer) (commands.Position, bool), atEdge string) {
+	if !sh.needAnswer() {
+		return
+	}
+	pos, ok := step(sh.last)
+	if !ok {
+		sh.printf("%s\n", atEdge)
+		return
+	}
+	sh.show(ctx, pos)
+}
+
+func (sh *shellSession) show(ctx context.Context, pos commands.Position) {
+	ans, err := sh.svc.Ask(ctx, sh.q, pos)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		sh.printf("%s\n", commands.Explain(err))
+		return
+	}
+	sh.last = ans
+	io.WriteString(sh.cli.io.Out, sh.svc.RenderText(ans))
+}

@@ -1,0 +1,314 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/convertalk/inboxbot/commands"
+	"github.com/convertalk/inboxbot/inbox"
+)
+
+// BotOptions tune the Slack bot; the zero value means the defaults.
+type BotOptions struct {
+	Workers      int           // concurrent handlers (default 256: they mostly wait on the inbox)
+	Queue        int           // events waiting for a worker before "busy" (default 2048)
+	DrainTimeout time.Duration // how long SIGTERM waits for in-flight work (default 20s)
+	PingInterval time.Duration // longest gap between Slack's pings before reconnecting (default 30s)
+	CacheTTL     time.Duration // how long an inbox answer is reused (default 5s)
+	AckTimeout   time.Duration // bound on queuing one ack (default 2s)
+	Listener     net.Listener  // for HTTP_ADDR; tests pass 127.0.0.1:0
+	HTTPClient   *http.Client  // for Slack and response_url (default: 15s timeout)
+	Now          func() time.Time
+	Logger       *slog.Logger
+	Build        BuildInfo
+}
+
+func (o *BotOptions) defaults() {
+	if o.Workers <= 0 {
+		o.Workers = 256
+	}
+	if o.Queue <= 0 {
+		o.Queue = 2048
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 20 * time.Second
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 5 * time.Second
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = 2 * time.Second
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Bot is the Slack bot: a Socket Mode event loop that acks every envelope at
+// once and hands the work to a bounded pool of workers.
+type Bot struct {
+	cfg     *Config
+	opts    BotOptions
+	log     *slog.Logger
+	metrics *Metrics
+	svc     *Service      // parse, ask (through the cache), render
+	client  *inbox.Client // exports walk every page directly
+	api     *slack.Client
+	sm      *socketmode.Client
+	jobs    chan job
+	ready   atomic.Bool
+}
+
+// job is one acked envelope waiting for a worker.
+type job struct {
+	kind     string
+	received time.Time
+	run      func(ctx context.Context)
+}
+
+// NewBot wires the bot from the configuration. It does not connect yet.
+func NewBot(cfg *Config, opts BotOptions) (*Bot, error) {
+	if err := cfg.RequireSlack(); err != nil {
+		return nil, err
+	}
+	opts.defaults()
+	b := &Bot{cfg: cfg, opts: opts, log: opts.Logger, metrics: NewMetrics()}
+	client, err := newInboxClient(cfg, opts.Build, inbox.WithObserver(b.metrics))
+	if err != nil {
+		return nil, err
+	}
+	b.client = client
+	b.svc = NewService(cfg, newCachingSource(client, opts.CacheTTL, opts.Now), opts.Now)
+	b.api = slack.New(cfg.SlackBotToken,
+		slack.OptionAppLevelToken(cfg.SlackAppToken),
+		slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionHTTPClient(opts.HTTPClient),
+		slack.OptionRetry(3), // 429s of the Web API, honouring Retry-After
+	)
+	b.sm = socketmode.New(b.api,
+		socketmode.OptionPingInterval(opts.PingInterval),
+		socketmode.OptionReadLimit(1<<20),
+	)
+	b.jobs = make(chan job, opts.Queue)
+	return b, nil
+}
+
+// Ready reports whether Socket Mode is connected.
+func (b *Bot) Ready() bool { return b.ready.Load() }
+
+// Run connects to Slack and serves until ctx is done (then drains in-flight
+// work, bounded, and returns nil) or a fatal error such as a revoked token.
+func (b *Bot) Run(ctx context.Context) error {
+	httpSrv, err := b.serveHTTP()
+	if err != nil {
+		return err
+	}
+	defer httpSrv.Close()
+
+	// Workers outlive ctx so that acked work is answered during the drain.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var workers sync.WaitGroup
+	for range b.opts.Workers {
+		workers.Go(func() { b.work(workCtx) })
+	}
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	runErr := make(chan error, 1)
+	go func() { runErr <- b.sm.RunContext(runCtx) }()
+
+	b.log.Info("inboxbot starting", "version", b.opts.Build.Version, "http", httpSrv.Addr)
+	err = b.loop(ctx, runErr)
+	stopRun()
+	b.ready.Store(false)
+	close(b.jobs)
+	b.drain(&workers, stopWork)
+	return err
+}
+
+// loop reads Socket Mode events until ctx ends or Socket Mode fails for good.
+// It never waits on the inbox: it acks and queues.
+func (b *Bot) loop(ctx context.Context, runErr <-chan error) error {
+	for {
+		select {
+		case <-ctx.Done():
+			b.log.Info("shutting down: finishing in-flight work", "queued", len(b.jobs))
+			return nil
+		case err := <-runErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return explainSlackFatal(err)
+		case evt := <-b.sm.Events:
+			if err := b.dispatch(ctx, evt); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (b *Bot) drain(workers *sync.WaitGroup, stopWork context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { workers.Wait(); close(done) }()
+	select {
+	case <-done:
+		b.log.Info("drained")
+	case <-time.After(b.opts.DrainTimeout):
+		b.log.Warn("drain timeout: cancelling what is left", "timeout", b.opts.DrainTimeout)
+		stopWork()
+		<-done
+	}
+}
+
+// explainSlackFatal turns the error that ended Socket Mode into words.
+func explainSlackFatal(err error) error {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "invalid_auth", "not_authed", "token_revoked", "account_inactive":
+			return fmt.Errorf("slack refused SLACK_APP_TOKEN (%s): check the app-level token and its connections:write scope", se.Err)
+		}
+		return fmt.Errorf("slack socket mode stopped: %s", se.Err)
+	}
+	return fmt.Errorf("slack socket mode stopped: %w", err)
+}
+
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
+	received := b.opts.Now()
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		if !b.ready.Swap(true) {
+			b.log.Info("connected to Slack")
+		}
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
+		b.ready.Store(false)
+		b.log.Warn("slack connection problem; reconnecting", "event", string(evt.Type))
+	case socketmode.EventTypeInvalidAuth:
+		return errors.New("slack refused SLACK_APP_TOKEN (invalid_auth)")
+	case socketmode.EventTypeErrorBadMessage:
+		b.log.Warn("slack sent a message that could not be read")
+	case socketmode.EventTypeSlashCommand:
+		b.ack(ctx, evt, received)
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			return nil
+		}
+		b.enqueue(job{kind: "command", received: received, run: func(ctx context.Context) { b.handleSlash(ctx, cmd, received) }},
+			cmd.ResponseURL)
+	case socketmode.EventTypeInteractive:
+		b.ack(ctx, evt, received)
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || cb.Type != slack.InteractionTypeBlockActions {
+			return nil
+		}
+		b.enqueue(job{kind: "click", received: received, run: func(ctx context.Context) { b.handleClick(ctx, cb, received) }},
+			cb.ResponseURL)
+	default:
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			b.ack(ctx, evt, received) // events we do not use are still acknowledged
+		}
+	}
+	return nil
+}
+
+// ack acknowledges an envelope with a bounded wait: slack-go's Ack would
+// block forever while disconnected.
+func (b *Bot) ack(ctx context.Context, evt socketmode.Event, received time.Time) {
+	if evt.Request == nil || evt.Request.EnvelopeID == "" {
+		return
+	}
+	ackCtx, cancel := context.WithTimeout(ctx, b.opts.AckTimeout)
+	defer cancel()
+	if err := b.sm.AckCtx(ackCtx, evt.Request.EnvelopeID, nil); err != nil {
+		b.log.Warn("ack failed", "err", err)
+		return
+	}
+	b.metrics.ackLatency.Observe(b.opts.Now().Sub(received).Seconds())
+}
+
+// enqueue hands a job to the workers, or tells the user we are too busy.
+func (b *Bot) enqueue(j job, responseURL string) {
+	select {
+	case b.jobs <- j:
+	default:
+		b.metrics.busy.Inc()
+		b.log.Warn("work queue full; turning an event away", "kind", j.kind)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			b.respond(ctx, responseURL, commands.RenderNotice("inboxbot is very busy right now; try again in a moment."), reply{})
+		}()
+	}
+}
+
+func (b *Bot) work(ctx context.Context) {
+	for j := range b.jobs {
+		b.runJob(ctx, j)
+	}
+}
+
+// runJob runs one job with its own deadline and a recover, so one bad event
+// can neither hang nor crash the bot.
+func (b *Bot) runJob(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, b.jobTimeout())
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			b.metrics.panics.Inc()
+			b.log.Error("panic while handling an event", "kind", j.kind, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	j.run(ctx)
+}
+
+// jobTimeout bounds one command: every inbox attempt, with room for backoff
+// and for a few pages of a client-side walk.
+func (b *Bot) jobTimeout() time.Duration {
+	return time.Duration(b.cfg.InboxMaxAttempts)*b.cfg.InboxTimeout*2 + 30*time.Second
+}
+
+func (b *Bot) serveHTTP() (*http.Server, error) {
+	ln := b.opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", b.cfg.HTTPAddr); err != nil {
+			return nil, &ConfigError{"HTTP_ADDR", fmt.Sprintf("cannot listen on %q: %v", b.cfg.HTTPAddr, err)}
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !b.Ready() {
+			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", b.metrics.Handler())
+	srv := &http.Server{Handler: mux, Addr: ln.Addr().String(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return srv, nil
+}

@@ -1,0 +1,74 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+)
+
+// maxTextQuery caps the query echoed in terminal text.
+const maxTextQuery = 200
+
+// RenderText renders an answer as readable terminal text, for `inboxbot
+// shell` and `inboxbot query`: the same content as RenderAnswer without
+// mrkdwn. Text from the inbox is stripped of control characters (a hostile
+// name cannot move the cursor or recolour the terminal) and capped; the PII
+// mode is honoured.
+func RenderText(a *Answer, o RenderOptions) string {
+	o = o.normalized()
+	var b strings.Builder
+	head := headline(a)
+	if q := Truncate(SanitizeText(a.Canonical), maxTextQuery); q != "" {
+		head += " — " + q
+	}
+	b.WriteString(head + "\n")
+	b.WriteString(joinNonEmpty(" · ", Truncate(SanitizeText(a.Words), maxTextQuery), "page "+strconv.Itoa(max(a.Page, 1))) + "\n\n")
+	if len(a.Users) == 0 {
+		b.WriteString("Nothing matches. Try removing a qualifier, or /inbox help.\n\n")
+	}
+	width := len(strconv.Itoa(len(a.Users)))
+	for i, u := range a.Users {
+		writeTextEntry(&b, i+1, width, viewOf(u, o, terminalEscapers()))
+	}
+	if line := updatedLine(a, o); line != "" {
+		b.WriteString(line + "\n")
+	}
+	if nav := textNav(a); nav != "" {
+		b.WriteString(nav + "\n")
+	}
+	return b.String()
+}
+
+func writeTextEntry(b *strings.Builder, n, width int, v contactView) {
+	num := strconv.Itoa(n)
+	indent := strings.Repeat(" ", width+2)
+	b.WriteString(strings.Repeat(" ", width-len(num)) + num + ". ")
+	b.WriteString(v.name + " " + onlineDot(v.online) + " " +
+		joinNonEmpty(" · ", v.channel, v.status, ifThen(v.liveChat, "live chat"), ifThen(v.ordered, "ordered")) + "\n")
+	assignee := v.assignee
+	if v.unassigned {
+		assignee = "Unassigned"
+	}
+	b.WriteString(indent + joinNonEmpty(" · ", assignee, prefixed("seen ", v.seen), suffixed(v.lastBy, " wrote last")) + "\n")
+	if line := joinNonEmpty(" · ", prefixed("tags: ", v.tags), v.email, v.phone); line != "" {
+		b.WriteString(indent + line + "\n")
+	}
+	if v.link != "" {
+		b.WriteString(indent + v.link + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// textNav says which pages the shell's next/prev can reach.
+func textNav(a *Answer) string {
+	var nav []string
+	if a.Page > 1 {
+		nav = append(nav, "◀ prev")
+	}
+	if a.Next != nil {
+		nav = append(nav, "next ▶")
+	}
+	if len(nav) == 0 {
+		return ""
+	}
+	return "More: " + strings.Join(nav, " · ")
+}

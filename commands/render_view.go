@@ -1,0 +1,226 @@
+package commands
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/convertalk/inboxbot/inbox"
+)
+
+// Caps on each piece of an entry, in characters after escaping. They keep
+// one contact far below a section's 3,000 characters whatever the data.
+const (
+	capName     = 60
+	capTags     = 120
+	capAgent    = 40
+	capEmail    = 80
+	capPhone    = 40
+	capStatus   = 30
+	capSender   = 20
+	capChannel  = 20
+	capLinkURL  = 400 // longer links (a huge INBOX_WEB_URL or id) are dropped
+	capNameTiny = 30  // the minimal level
+)
+
+// contactView is a contact's display pieces, already escaped for the
+// target (mrkdwn or terminal) and capped.
+type contactView struct {
+	name       string
+	link       string // "" when there is no link
+	online     bool
+	channel    string
+	status     string
+	tags       string
+	assignee   string // "" when unassigned
+	seen       string // "5 min ago", "" when unknown
+	lastBy     string // "customer", "bot", "agent", ""
+	email      string
+	phone      string
+	liveChat   bool
+	ordered    bool
+	unassigned bool
+}
+
+// escapers says how text becomes safe for the target: text for prose,
+// code for code spans (mrkdwn) and link for URLs.
+type escapers struct {
+	text func(string) string
+	code func(string) string
+	link func(string) string
+}
+
+// mrkdwnEscapers escape for mrkdwn text objects.
+func mrkdwnEscapers() escapers {
+	return escapers{text: EscapeMrkdwn, code: escapeCode, link: escapeEntitiesOnly}
+}
+
+// terminalEscapers only strip what could mess up a terminal.
+func terminalEscapers() escapers {
+	return escapers{text: SanitizeText, code: SanitizeText, link: SanitizeText}
+}
+
+func viewOf(u inbox.User, o RenderOptions, esc escapers) contactView {
+	v := contactView{
+		name:       Truncate(strings.TrimSpace(esc.text(u.Name)), capName),
+		online:     u.Online,
+		channel:    Truncate(esc.text(channelName(u.Channel())), capChannel),
+		status:     Truncate(esc.text(statusName(u.Status)), capStatus),
+		tags:       Truncate(esc.text(strings.Join(u.Tags, ", ")), capTags),
+		seen:       ago(u.LastSeenAt, o.Now, o.Location),
+		lastBy:     Truncate(esc.text(senderName(u.LastMessage.By)), capSender),
+		email:      Truncate(esc.code(MaskEmail(u.Email, o.PII)), capEmail),
+		phone:      Truncate(esc.code(MaskPhone(u.Phone, o.PII)), capPhone),
+		liveChat:   u.LiveChat,
+		ordered:    u.Ordered,
+		unassigned: !u.Assigned(),
+	}
+	if v.name == "" {
+		v.name = "(no name)"
+	}
+	if u.Assigned() {
+		v.assignee = Truncate(esc.text(agentName(u.AgentID, o.AgentNames)), capAgent)
+	}
+	if link := inboxLink(o.WebURL, u.ID); link != "" {
+		if l := esc.link(link); len(l) <= capLinkURL {
+			v.link = l
+		}
+	}
+	return v
+}
+
+// inboxLink is where a contact opens in the inbox's web app:
+// WEBURL/inbox?user=ID. The web app's real deep-link path is not
+// documented; this one is a plausible guess kept in one place. The id is
+// query-escaped, which also keeps "|" and ">" out of a mrkdwn link.
+func inboxLink(base, id string) string {
+	if base == "" || id == "" {
+		return ""
+	}
+	base = strings.TrimRight(base, "/")
+	base = strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", " ", "%20").Replace(base)
+	return base + "/inbox?user=" + url.QueryEscape(id)
+}
+
+func channelName(c inbox.Channel) string {
+	switch c {
+	case inbox.Website:
+		return "Website"
+	case inbox.WhatsApp:
+		return "WhatsApp"
+	case inbox.Telegram:
+		return "Telegram"
+	case inbox.Facebook:
+		return "Facebook"
+	}
+	return string(c)
+}
+
+func statusName(s inbox.Status) string {
+	switch s {
+	case inbox.StatusOpen:
+		return "Open"
+	case inbox.StatusInProgress:
+		return "In progress"
+	case inbox.StatusReview:
+		return "Review"
+	case inbox.StatusOnHold:
+		return "On hold"
+	case inbox.StatusDependancy:
+		return "Dependency"
+	case inbox.StatusClosed:
+		return "Closed"
+	}
+	return string(s)
+}
+
+func senderName(s inbox.Sender) string {
+	if s == inbox.ByUser {
+		return "customer"
+	}
+	return string(s)
+}
+
+// agentName is the alias of an agent, or its id shortened to the last six
+// characters (ObjectIds differ most at the end; the start is a timestamp).
+func agentName(id string, names map[string]string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	if len(id) <= 8 {
+		return id
+	}
+	return "agent …" + id[len(id)-6:]
+}
+
+// ago says how long before now t was: "just now", "5 min ago", "3 h ago",
+// "2 d ago", or the date beyond a year. "" when t is unknown.
+func ago(t, now time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now" // also a clock slightly ahead of ours
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min ago"
+	case d < 24*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h ago"
+	case d < 365*24*time.Hour:
+		return strconv.Itoa(int(d/(24*time.Hour))) + " d ago"
+	}
+	return "on " + t.In(loc).Format("2006-01-02")
+}
+
+// headline is the count: exact when known, "N+" otherwise, where N counts
+// this page and the full pages before it.
+func headline(a *Answer) string {
+	switch {
+	case a.Total == 0, a.Total < 0 && len(a.Users) == 0:
+		return "No contacts"
+	case a.Total > 0:
+		return plural(a.Total, "contact")
+	}
+	return fmt.Sprintf("%d+ contacts", max(a.Page, 1)*len(a.Users))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// updatedLine is the footer: when the answer was made and, for a bounded
+// client-side walk, how much was scanned.
+func updatedLine(a *Answer, o RenderOptions) string {
+	at := a.At
+	if at.IsZero() {
+		at = o.Now
+	}
+	var parts []string
+	if !at.IsZero() {
+		parts = append(parts, "Updated "+at.In(o.Location).Format("15:04 MST"))
+	}
+	switch {
+	case a.Truncated:
+		parts = append(parts, "scanned "+plural(a.Scanned, "contact")+" (limit reached)")
+	case a.Scanned > 0:
+		parts = append(parts, "scanned "+plural(a.Scanned, "contact"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// normalized fills the options' zero values with safe defaults.
+func (o RenderOptions) normalized() RenderOptions {
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if _, ok := ParsePIIMode(string(o.PII)); !ok {
+		o.PII = PIIMasked
+	}
+	return o
+}

@@ -1,0 +1,494 @@
+package inbox
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+)
+
+// Defaults of the client; each has an Option.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultMaxAttempts      = 4
+	DefaultBackoffBase      = 250 * time.Millisecond
+	DefaultBackoffMax       = 5 * time.Second
+	DefaultUserAgent        = "inboxbot/dev"
+	DefaultMaxResponseBytes = 8 << 20
+	DefaultPageSize         = 20
+)
+
+// maxRetryAfter caps how long one Retry-After makes us wait, so that a
+// confused server cannot park a command for an hour.
+const maxRetryAfter = 30 * time.Second
+
+// usersPath is relative so that a base URL with a path prefix keeps it.
+const usersPath = "inbox/users"
+
+// Client calls POST /inbox/users with retries. It is safe for concurrent use.
+type Client struct {
+	endpoint         string
+	token            string
+	httpClient       *http.Client
+	timeout          time.Duration
+	maxAttempts      int
+	backoffBase      time.Duration
+	backoffMax       time.Duration
+	userAgent        string
+	maxResponseBytes int64
+	initialPageSize  int
+	observer         Observer
+	maxRetryAfter    time.Duration
+
+	// pageSize is what a full page holds; it only grows, when the API
+	// sends a bigger page than we assumed.
+	pageSize atomic.Int64
+}
+
+var _ Source = (*Client)(nil)
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client (transport, proxies, test fakes).
+// Its own Timeout, if any, applies on top of WithTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) {
+		if hc != nil {
+			c.httpClient = hc
+		}
+	}
+}
+
+// WithTimeout bounds each HTTP attempt, body included (default 10s).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithMaxAttempts sets how many attempts a retryable failure gets (default 4).
+func WithMaxAttempts(n int) Option { return func(c *Client) { c.maxAttempts = n } }
+
+// WithBackoff sets the exponential backoff between attempts: base doubles
+// each retry, with ±20% jitter, never above max (default 250ms, 5s).
+func WithBackoff(base, max time.Duration) Option {
+	return func(c *Client) { c.backoffBase, c.backoffMax = base, max }
+}
+
+// WithUserAgent sets the User-Agent header (default "inboxbot/dev").
+func WithUserAgent(s string) Option { return func(c *Client) { c.userAgent = s } }
+
+// WithMaxResponseBytes bounds a response body after decompression (default 8 MiB).
+func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxResponseBytes = n } }
+
+// WithPageSize sets the page size the API is expected to use (default 20).
+// A shorter page is taken as the last one; a bigger page raises it.
+func WithPageSize(n int) Option { return func(c *Client) { c.initialPageSize = n } }
+
+// WithObserver receives every HTTP attempt (for metrics). nil disables it.
+func WithObserver(o Observer) Option { return func(c *Client) { c.observer = o } }
+
+// Observer is told about every HTTP attempt, successful or not.
+type Observer interface {
+	Attempt(ctx context.Context, a AttemptInfo)
+}
+
+// AttemptInfo describes one HTTP attempt.
+type AttemptInfo struct {
+	Attempt    int           // 1-based
+	StatusCode int           // 0 when no response arrived
+	Duration   time.Duration // request sent to body read
+	Err        error         // nil on success; the typed error otherwise
+	Retrying   bool          // another attempt follows
+}
+
+// NewClient returns a client of the inbox API at baseURL (for example
+// "https://api.v7.convertalk.com", with or without a trailing slash). An empty
+// token sends no Authorization header (fakes that do not check it).
+func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
+	endpoint, err := usersEndpoint(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		endpoint:         endpoint,
+		token:            token,
+		timeout:          DefaultTimeout,
+		maxAttempts:      DefaultMaxAttempts,
+		backoffBase:      DefaultBackoffBase,
+		backoffMax:       DefaultBackoffMax,
+		userAgent:        DefaultUserAgent,
+		maxResponseBytes: DefaultMaxResponseBytes,
+		initialPageSize:  DefaultPageSize,
+		maxRetryAfter:    maxRetryAfter,
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if c.httpClient == nil {
+		c.httpClient = defaultHTTPClient()
+	}
+	c.pageSize.Store(int64(c.initialPageSize))
+	return c, nil
+}
+
+// usersEndpoint checks baseURL and returns the absolute URL of /inbox/users.
+// The URL is never echoed whole in errors: it may carry credentials.
+func usersEndpoint(baseURL string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil {
+		return "", errors.New("inbox: base URL is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("inbox: base URL must be http(s), not %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return "", errors.New("inbox: base URL has no host")
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.JoinPath(usersPath).String(), nil
+}
+
+func (c *Client) validate() error {
+	switch {
+	case c.timeout <= 0:
+		return fmt.Errorf("inbox: timeout %s must be positive", c.timeout)
+	case c.maxAttempts < 1:
+		return fmt.Errorf("inbox: max attempts %d must be at least 1", c.maxAttempts)
+	case c.backoffBase <= 0 || c.backoffMax < c.backoffBase:
+		return fmt.Errorf("inbox: backoff (%s, %s) needs 0 < base <= max", c.backoffBase, c.backoffMax)
+	case c.maxResponseBytes <= 0:
+		return fmt.Errorf("inbox: max response bytes %d must be positive", c.maxResponseBytes)
+	case c.initialPageSize < 1:
+		return fmt.Errorf("inbox: page size %d must be at least 1", c.initialPageSize)
+	case strings.ContainsAny(c.token, "\r\n"):
+		return errors.New("inbox: token contains a line break")
+	}
+	return nil
+}
+
+// defaultHTTPClient keeps more idle connections per host than Go's default
+// of 2: a burst of commands would otherwise open and close one each.
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: tr}
+}
+
+// PageSize returns the page size the client currently assumes.
+func (c *Client) PageSize() int { return int(c.pageSize.Load()) }
+
+// learnPageSize raises the assumed page size to n if n is bigger.
+func (c *Client) learnPageSize(n int) {
+	for {
+		cur := c.pageSize.Load()
+		if int64(n) <= cur || c.pageSize.CompareAndSwap(cur, int64(n)) {
+			return
+		}
+	}
+}
+
+// Users fetches one page of contacts matching f (page f.Page, 1 if unset),
+// retrying 429, 5xx, timeouts and connection errors. Errors are the typed
+// ones of errors.go, wrapped with the page number; a cancelled ctx gives an
+// error wrapping ctx.Err().
+func (c *Client) Users(ctx context.Context, f Filter) (*Page, error) {
+	f.Page = max(f.Page, 1)
+	if f.Page > MaxPage {
+		return nil, fmt.Errorf("inbox: page %d is beyond the limit of %d", f.Page, MaxPage)
+	}
+	body, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: page %d: encode filter: %w", f.Page, err)
+	}
+	cl := &call{c: c, body: body, page: f.Page, backoff: c.newBackoff()}
+	p, err := retry.DoValue(ctx, retry.BackoffFunc(cl.nextWait), cl.attempt)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: page %d: %w", f.Page, cl.final(ctx, err))
+	}
+	return p, nil
+}
+
+func (c *Client) newBackoff() retry.Backoff {
+	return retry.WithCappedDuration(c.backoffMax,
+		retry.WithJitterPercent(20, retry.NewExponential(c.backoffBase)))
+}
+
+// call is the state of one Users call across its attempts.
+type call struct {
+	c       *Client
+	body    []byte
+	page    int
+	backoff retry.Backoff
+	n       int           // attempts made
+	wait    time.Duration // before the next attempt, decided by attempt
+	last    error         // the last attempt's error
+}
+
+// nextWait is the retry.Backoff of the call: attempt has already decided,
+// knowing Retry-After and the deadline, whether and how long to wait.
+func (cl *call) nextWait() (time.Duration, bool) { return cl.wait, false }
+
+// attempt makes one HTTP attempt and tells go-retry whether to go on.
+func (cl *call) attempt(ctx context.Context) (*Page, error) {
+	cl.n++
+	start := time.Now()
+	res := cl.c.roundTrip(ctx, cl.body, cl.page, cl.n)
+	info := AttemptInfo{Attempt: cl.n, StatusCode: res.status, Duration: time.Since(start), Err: res.err}
+	if res.err == nil {
+		cl.c.observe(ctx, info)
+		return res.page, nil
+	}
+	if ctx.Err() == nil {
+		// Kept for the final error should ctx end during the backoff.
+		cl.last = res.err
+		if retryable(res.err) && cl.n < cl.c.maxAttempts {
+			cl.wait, info.Retrying = cl.waitBefore(ctx, res.retryAfter)
+		}
+	}
+	cl.c.observe(ctx, info)
+	if info.Retrying {
+		return nil, retry.RetryableError(res.err)
+	}
+	return nil, res.err
+}
+
+// waitBefore returns how long to wait before the next attempt: what the
+// server asked for (capped), else the backoff; false when the ctx deadline
+// would pass before then, or before the server's Retry-After.
+func (cl *call) waitBefore(ctx context.Context, retryAfter time.Duration) (time.Duration, bool) {
+	wait := min(retryAfter, cl.c.maxRetryAfter)
+	if retryAfter <= 0 {
+		wait, _ = cl.backoff.Next()
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		remaining := time.Until(deadline)
+		if retryAfter > remaining || wait >= remaining {
+			return 0, false
+		}
+	}
+	return wait, true
+}
+
+// final turns what go-retry returned into the error of Users: a ctx error
+// keeps the last attempt's typed error alongside, for errors.As.
+func (cl *call) final(ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if ctxErr == nil || !(errors.Is(err, ctxErr) || errors.Is(err, context.Cause(ctx))) {
+		return err
+	}
+	if cl.last == nil {
+		return ctxErr
+	}
+	return fmt.Errorf("%w after %d attempts (last: %w)", ctxErr, cl.n, cl.last)
+}
+
+func (c *Client) observe(ctx context.Context, info AttemptInfo) {
+	if c.observer != nil {
+		c.observer.Attempt(ctx, info)
+	}
+}
+
+// retryable reports whether an attempt's error is worth another attempt.
+func retryable(err error) bool {
+	var (
+		rl *RateLimitError
+		to *TimeoutError
+		ce *ConnectionError
+		ae *APIError
+	)
+	switch {
+	case errors.As(err, &rl), errors.As(err, &to), errors.As(err, &ce):
+		return true
+	case errors.As(err, &ae):
+		return ae.StatusCode >= 500
+	}
+	return false
+}
+
+// result is the outcome of one HTTP attempt.
+type result struct {
+	page       *Page
+	status     int
+	retryAfter time.Duration
+	err        error
+}
+
+// roundTrip makes attempt n under its own timeout and classifies the outcome.
+func (c *Client) roundTrip(ctx context.Context, body []byte, page, n int) result {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return result{err: fmt.Errorf("inbox: build request: %w", err)}
+	}
+	c.setHeaders(req.Header)
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return result{err: c.transportError(ctx, actx, err, n)}
+	}
+	defer drainClose(resp.Body)
+	data, err := c.readBody(resp)
+	if err != nil {
+		var bad *BadResponseError
+		if !errors.As(err, &bad) {
+			return result{status: resp.StatusCode, err: c.transportError(ctx, actx, err, n)}
+		}
+		if resp.StatusCode/100 == 2 {
+			return result{status: resp.StatusCode, err: err}
+		}
+		data = nil // an unreadable error body: the status says enough
+	}
+	res := result{status: resp.StatusCode}
+	res.page, res.retryAfter, res.err = c.interpret(resp, data, page, n)
+	return res
+}
+
+func (c *Client) setHeaders(h http.Header) {
+	if c.token != "" {
+		h.Set("Authorization", "Bearer "+c.token)
+	}
+	h.Set("authtype", "Key")
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	// Setting Accept-Encoding ourselves turns off Go's transparent
+	// decompression: readBody decodes gzip.
+	h.Set("Accept-Encoding", "gzip")
+	h.Set("User-Agent", c.userAgent)
+}
+
+// interpret maps a complete response to a page or a typed error.
+func (c *Client) interpret(resp *http.Response, data []byte, page, n int) (*Page, time.Duration, error) {
+	status := resp.StatusCode
+	switch {
+	case status >= 200 && status < 300:
+		p, err := decodePage(data, status, page, c.PageSize())
+		if err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) {
+				ae.Attempts = n
+			}
+			return nil, 0, err
+		}
+		c.learnPageSize(len(p.Users))
+		return p, 0, nil
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		msg, _ := errorEnvelope(data)
+		return nil, 0, &UnauthorizedError{StatusCode: status, Message: msg}
+	case status == http.StatusTooManyRequests:
+		ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		return nil, ra, &RateLimitError{RetryAfter: ra, Attempts: n}
+	default:
+		var ra time.Duration
+		if status >= 500 { // a 503 may say when to come back, too
+			ra = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		msg, code := errorEnvelope(data)
+		return nil, ra, &APIError{StatusCode: status, Code: code, Message: msg, Attempts: n}
+	}
+}
+
+// transportError classifies a failure to get or read a response: the
+// caller's cancellation, this attempt's timeout, or a connection problem.
+func (c *Client) transportError(ctx, actx context.Context, err error, n int) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	var ne net.Error
+	if errors.Is(actx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &TimeoutError{PerAttempt: c.timeout, Attempts: n}
+	}
+	return &ConnectionError{Attempts: n, Err: err}
+}
+
+// readBody reads the whole body, gunzipping it when the server compressed
+// it, up to maxResponseBytes after decompression (a gzip bomb is refused).
+// Decoding problems are *BadResponseError; anything else is a read error.
+func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	limit := c.maxResponseBytes
+	tooLarge := &BadResponseError{StatusCode: resp.StatusCode, Reason: "larger than " + byteSize(limit)}
+	var r io.Reader = resp.Body
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		if resp.ContentLength > limit {
+			return nil, tooLarge
+		}
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, gzipError(resp.StatusCode, err)
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		return nil, &BadResponseError{StatusCode: resp.StatusCode, Reason: "unknown content encoding " + strconv.Quote(enc)}
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, gzipError(resp.StatusCode, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge
+	}
+	return data, nil
+}
+
+// gzipError is a *BadResponseError for corrupt gzip data, and err as it is
+// for anything else (a network failure while reading).
+func gzipError(status int, err error) error {
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt) {
+		return &BadResponseError{StatusCode: status, Reason: "corrupt gzip", Err: err}
+	}
+	return err
+}
+
+// drainClose reads a little of what is left so the connection can be reused.
+func drainClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	_ = body.Close()
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// parseRetryAfter reads a Retry-After value, delta-seconds or HTTP-date, as
+// a duration from now; 0 when absent, past or unreadable. Values are
+// clamped to a day so that arithmetic on them cannot overflow.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	const ceiling = 24 * time.Hour
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return min(time.Duration(min(secs, int64(ceiling/time.Second)))*time.Second, ceiling)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(t.Sub(now), 0), ceiling)
+	}
+	return 0
+}

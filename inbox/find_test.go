@@ -1,0 +1,216 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+// memSource is an in-memory inbox of Users, pageSize a page, behaving like
+// the API: pages in order, an empty page after the last, Last on a short
+// page. It records the pages asked for.
+type memSource struct {
+	users     []User
+	pageSize  int
+	withTotal bool
+	failPage  int // answer this page with an error
+	asked     []int
+}
+
+func (s *memSource) Users(_ context.Context, f Filter) (*Page, error) {
+	s.asked = append(s.asked, f.Page)
+	if f.Page == s.failPage {
+		return nil, &APIError{StatusCode: 500, Message: "down"}
+	}
+	first := min((f.Page-1)*s.pageSize, len(s.users))
+	end := min(first+s.pageSize, len(s.users))
+	p := &Page{Number: f.Page, Users: s.users[first:end], Total: -1, Last: end-first < s.pageSize}
+	if s.withTotal {
+		p.Total = len(s.users)
+	}
+	return p, nil
+}
+
+// numbered returns n users u00..; every third one (0, 3, 6, 9) is online.
+func numbered(n int) []User {
+	users := make([]User, n)
+	for i := range users {
+		users[i] = User{ID: fmt.Sprintf("u%02d", i), Online: i%3 == 0}
+	}
+	return users
+}
+
+func indexes(users []User) []int {
+	out := []int{}
+	for _, u := range users {
+		var i int
+		_, _ = fmt.Sscanf(u.ID, "u%02d", &i)
+		out = append(out, i)
+	}
+	return out
+}
+
+func TestFind(t *testing.T) {
+	online := func(u User) bool { return u.Online }
+	none := func(User) bool { return false }
+	cur := func(page, offset int) *Cursor { return &Cursor{Page: page, Offset: offset} }
+	// 10 users, 4 a page: [0-3] [4-7] [8-9]; online: 0, 3, 6, 9.
+	tests := []struct {
+		name   string
+		users  int
+		filter Filter
+		from   Cursor
+		opt    FindOptions
+		want   []int
+		next   *Cursor
+		found  Found // Scanned, Truncated, Total, Requests
+	}{
+		{
+			name: "plain: the server page as it is", from: Cursor{Page: 1}, opt: FindOptions{Limit: 1 << 20},
+			want: []int{0, 1, 2, 3}, next: cur(2, 0), found: Found{Scanned: 4, Total: 10, Requests: 1},
+		},
+		{
+			name: "plain: last page", from: Cursor{Page: 3}, opt: FindOptions{Limit: 20},
+			want: []int{8, 9}, found: Found{Scanned: 2, Total: 10, Requests: 1},
+		},
+		{
+			name: "plain: page from the filter when the cursor is zero", filter: Filter{Page: 2},
+			want: []int{4, 5, 6, 7}, next: cur(3, 0), found: Found{Scanned: 4, Total: 10, Requests: 1},
+		},
+		{
+			name: "plain: Limit smaller than the page", from: Cursor{Page: 1}, opt: FindOptions{Limit: 3},
+			want: []int{0, 1, 2}, next: cur(1, 3), found: Found{Scanned: 3, Total: 10, Requests: 1},
+		},
+		{
+			name: "plain: Limit bigger than the page still makes one request", from: Cursor{Page: 1}, opt: FindOptions{Limit: 6},
+			want: []int{0, 1, 2, 3}, next: cur(2, 0), found: Found{Scanned: 4, Total: 10, Requests: 1},
+		},
+		{
+			name: "plain: empty inbox", users: -1, from: Cursor{Page: 1},
+			want: []int{}, found: Found{Total: 0, Requests: 1},
+		},
+		{
+			name: "no predicate, with an offset, across pages", from: Cursor{Page: 1, Offset: 2}, opt: FindOptions{Limit: 4},
+			want: []int{2, 3, 4, 5}, next: cur(2, 2), found: Found{Scanned: 4, Total: 10, Requests: 2},
+		},
+		{
+			name: "predicate: Limit reached at the end of a page", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 2},
+			want: []int{0, 3}, next: cur(2, 0), found: Found{Scanned: 4, Total: -1, Requests: 1},
+		},
+		{
+			name: "predicate: across pages", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 3},
+			want: []int{0, 3, 6}, next: cur(2, 3), found: Found{Scanned: 7, Total: -1, Requests: 2},
+		},
+		{
+			name: "predicate: resumes from a cursor", from: Cursor{Page: 2, Offset: 3}, opt: FindOptions{Match: online, Limit: 3},
+			want: []int{9}, found: Found{Scanned: 3, Total: -1, Requests: 2},
+		},
+		{
+			name: "predicate: the end of the results", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 20},
+			want: []int{0, 3, 6, 9}, found: Found{Scanned: 10, Total: -1, Requests: 3},
+		},
+		{
+			name: "predicate: Limit reached on the very last contact", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 4},
+			want: []int{0, 3, 6, 9}, found: Found{Scanned: 10, Total: -1, Requests: 3},
+		},
+		{
+			name: "predicate: nothing matches", from: Cursor{Page: 1}, opt: FindOptions{Match: none},
+			want: []int{}, found: Found{Scanned: 10, Total: -1, Requests: 3},
+		},
+		{
+			name: "MaxScan stops the walk mid-page", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 20, MaxScan: 5},
+			want: []int{0, 3}, next: cur(2, 1), found: Found{Scanned: 5, Truncated: true, Total: -1, Requests: 2},
+		},
+		{
+			name: "MaxScan stops the walk at the end of a page", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 20, MaxScan: 4},
+			want: []int{0, 3}, next: cur(2, 0), found: Found{Scanned: 4, Truncated: true, Total: -1, Requests: 1},
+		},
+		{
+			name: "MaxScan at the end of the results is not a truncation", from: Cursor{Page: 1}, opt: FindOptions{Match: online, Limit: 20, MaxScan: 10},
+			want: []int{0, 3, 6, 9}, found: Found{Scanned: 10, Total: -1, Requests: 3},
+		},
+		{
+			name: "offset past the page moves on", from: Cursor{Page: 1, Offset: 9}, opt: FindOptions{Match: online},
+			want: []int{6, 9}, found: Found{Scanned: 6, Total: -1, Requests: 3},
+		},
+		{
+			name: "offset at the end of the last page", from: Cursor{Page: 3, Offset: 2}, opt: FindOptions{Match: online},
+			want: []int{}, found: Found{Total: -1, Requests: 1},
+		},
+		{
+			name: "full last page, then the empty one", users: 8, from: Cursor{Page: 2}, opt: FindOptions{Match: online},
+			want: []int{6}, found: Found{Scanned: 4, Total: -1, Requests: 2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := tt.users
+			switch n {
+			case 0:
+				n = 10
+			case -1:
+				n = 0
+			}
+			src := &memSource{users: numbered(n), pageSize: 4, withTotal: true}
+			got, err := Find(context.Background(), src, tt.filter, tt.from, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := indexes(got.Users); !reflect.DeepEqual(g, tt.want) {
+				t.Errorf("users %v, want %v", g, tt.want)
+			}
+			if !reflect.DeepEqual(got.Next, tt.next) {
+				t.Errorf("next %v, want %v", got.Next, tt.next)
+			}
+			got.Users, got.Next = nil, nil
+			if !reflect.DeepEqual(*got, tt.found) {
+				t.Errorf("found %+v, want %+v", *got, tt.found)
+			}
+			if got.Requests != len(src.asked) {
+				t.Errorf("Requests %d, but the source was asked %v", got.Requests, src.asked)
+			}
+		})
+	}
+}
+
+func TestFindPlainKeepsThePage(t *testing.T) {
+	src := &memSource{users: numbered(10), pageSize: 4}
+	page, _ := src.Users(context.Background(), Filter{Page: 1})
+	got, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1}, FindOptions{Limit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &got.Users[0] != &page.Users[0] || len(got.Users) != len(page.Users) {
+		t.Error("a plain query does not hand back the server page as it is")
+	}
+}
+
+func TestFindError(t *testing.T) {
+	src := &memSource{users: numbered(10), pageSize: 4, failPage: 2}
+	found, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1},
+		FindOptions{Match: func(u User) bool { return false }})
+	var api *APIError
+	if !errors.As(err, &api) || found != nil {
+		t.Errorf("Find = %+v, %v; want nil and the source's *APIError", found, err)
+	}
+}
+
+// TestFindPlainOneHTTPRequest: SPEC §11, one inbox request per plain query,
+// checked at the HTTP level with the real client.
+func TestFindPlainOneHTTPRequest(t *testing.T) {
+	c, mux := setup(t)
+	reqs := handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, 200, pageBody(0, DefaultPageSize, map[string]any{"total": 95}))
+	})
+	found, err := Find(context.Background(), c, Filter{}, Cursor{Page: 1}, FindOptions{Limit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs.get() != 1 || len(found.Users) != DefaultPageSize || found.Total != 95 ||
+		found.Next == nil || *found.Next != (Cursor{Page: 2}) {
+		t.Errorf("%d requests; found %d users, total %d, next %v", reqs.get(), len(found.Users), found.Total, found.Next)
+	}
+}
