@@ -22,15 +22,15 @@ type Config struct {
 	SlackAppToken string `envconfig:"SLACK_APP_TOKEN"`
 	SlackAPIURL   string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
 
-	InboxAPIURL       string        `envconfig:"INBOX_API_URL" default:"https://api.v7.convertalk.com"`
-	InboxAPIToken     string        `envconfig:"INBOX_API_TOKEN"`
-	InboxTimeout      time.Duration `envconfig:"INBOX_TIMEOUT" default:"10s"`
-	InboxMaxAttempts  int           `envconfig:"INBOX_MAX_ATTEMPTS" default:"4"`
-	InboxWebURL       string        `envconfig:"INBOX_WEB_URL"`
-	InboxBots         BotAliases    `envconfig:"INBOX_BOTS"`
-	InboxAgents       AgentAliases  `envconfig:"INBOX_AGENTS"`
+	InboxAPIURL       string         `envconfig:"INBOX_API_URL" default:"https://api.v7.convertalk.com"`
+	InboxAPIToken     string         `envconfig:"INBOX_API_TOKEN"`
+	InboxTimeout      time.Duration  `envconfig:"INBOX_TIMEOUT" default:"10s"`
+	InboxMaxAttempts  int            `envconfig:"INBOX_MAX_ATTEMPTS" default:"4"`
+	InboxWebURL       string         `envconfig:"INBOX_WEB_URL"`
+	InboxBots         BotAliases     `envconfig:"INBOX_BOTS"`
+	InboxAgents       AgentAliases   `envconfig:"INBOX_AGENTS"`
 	InboxSegments     SegmentAliases `envconfig:"INBOX_SEGMENTS"`
-	InboxDefaultQuery string        `envconfig:"INBOX_DEFAULT_QUERY" default:"live unassigned"`
+	InboxDefaultQuery string         `envconfig:"INBOX_DEFAULT_QUERY" default:"live unassigned"`
 
 	AllowedChannels    IDList     `envconfig:"ALLOWED_CHANNELS"`
 	AllowedUsers       IDList     `envconfig:"ALLOWED_USERS"`

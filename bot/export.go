@@ -35,7 +35,7 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 	}
 	out.query = logQuery(q)
 	canonical := q.WithPage(1).Canonical()
-	b.respond(ctx, responseURL, commands.RenderNotice(fmt.Sprintf("Exporting `%s`… the CSV will appear in this channel.", commands.EscapeMrkdwn(canonical))), reply{})
+	b.respond(ctx, responseURL, commands.RenderMrkdwn("Exporting "+commands.CodeSpan(canonical)+"… the CSV will appear in this channel."), reply{})
 
 	file, err := os.CreateTemp("", "inboxbot-export-*.csv")
 	if err != nil {
@@ -54,7 +54,7 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 	}
 	if rows == 0 {
 		out.result = "ok"
-		b.respond(ctx, responseURL, commands.RenderNotice(fmt.Sprintf("No contacts match `%s`; nothing to export.", commands.EscapeMrkdwn(canonical))), reply{})
+		b.respond(ctx, responseURL, commands.RenderMrkdwn("No contacts match "+commands.CodeSpan(canonical)+"; nothing to export."), reply{})
 		return
 	}
 	if err := b.upload(ctx, file, rows, capped, canonical, channelID, userID); err != nil {
@@ -115,7 +115,7 @@ func (b *Bot) upload(ctx context.Context, file *os.File, rows int, capped bool, 
 	if _, err := file.Seek(0, 0); err != nil {
 		return err
 	}
-	comment := fmt.Sprintf("<@%s> exported %d contacts for `%s`.", userID, rows, commands.EscapeMrkdwn(canonical))
+	comment := fmt.Sprintf("<@%s> exported %d contacts for %s.", userID, rows, commands.CodeSpan(canonical))
 	if capped {
 		comment += fmt.Sprintf(" The export stopped at %d rows; narrow the query for the rest.", maxExportRows)
 	}

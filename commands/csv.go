@@ -3,7 +3,6 @@ package commands
 import (
 	"encoding/csv"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -66,10 +65,7 @@ func (c *CSVWriter) row(u inbox.User) []string {
 	if name, ok := c.opts.AgentNames[u.AgentID]; ok {
 		assignee = name
 	}
-	link := ""
-	if c.opts.WebURL != "" && u.ID != "" {
-		link = csvContactLink(c.opts.WebURL, u.ID)
-	}
+	link := inboxLink(c.opts.WebURL, u.ID)
 	fields := []string{
 		u.ID, u.Name, MaskEmail(u.Email, c.opts.PII), MaskPhone(u.Phone, c.opts.PII), u.Country,
 		string(u.Channel()), string(u.Status), strconv.FormatBool(u.Online), strconv.FormatBool(u.LiveChat),
@@ -100,10 +96,4 @@ func stripControl(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// csvContactLink is the contact's page in the inbox web app.
-// TODO(lead): share with the renderer's link once both exist.
-func csvContactLink(base, id string) string {
-	return strings.TrimRight(base, "/") + "/inbox?user=" + url.QueryEscape(id)
 }

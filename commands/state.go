@@ -149,31 +149,22 @@ func decodeBack(s string) ([]inbox.Cursor, error) {
 	return back, nil
 }
 
-// hereState is the state that shows a's page again (Refresh, Share, Export).
-func hereState(a *Answer) ButtonState {
-	return ButtonState{Query: a.Canonical, Cursor: a.Start, Page: max(a.Page, 1), Back: a.Back}
+// stateAt is the button state that leads to position p of a's query.
+func stateAt(a *Answer, p Position) ButtonState {
+	return ButtonState{Query: a.Canonical, Cursor: p.Cursor, Page: max(p.Page, 1), Back: p.Back}
 }
+
+// hereState shows a's page again (Refresh, Share, Export).
+func hereState(a *Answer) ButtonState { return stateAt(a, a.Here()) }
 
 // nextState is where Next leads; false on the last page.
 func nextState(a *Answer) (ButtonState, bool) {
-	if a.Next == nil {
-		return ButtonState{}, false
-	}
-	back := make([]inbox.Cursor, 0, len(a.Back)+1)
-	back = append(append(back, a.Back...), a.Start)
-	return ButtonState{Query: a.Canonical, Cursor: *a.Next, Page: max(a.Page, 1) + 1, Back: back}, true
+	p, ok := a.NextPosition()
+	return stateAt(a, p), ok
 }
 
-// prevState is where Prev leads; false on the first page. When the history
-// of page starts was dropped to fit a button, Prev leads to page 1: the
-// only earlier start known without re-walking.
+// prevState is where Prev leads; false on the first page.
 func prevState(a *Answer) (ButtonState, bool) {
-	if a.Page <= 1 {
-		return ButtonState{}, false
-	}
-	if len(a.Back) == 0 {
-		return ButtonState{Query: a.Canonical, Cursor: inbox.Cursor{Page: 1}, Page: 1}, true
-	}
-	last := len(a.Back) - 1
-	return ButtonState{Query: a.Canonical, Cursor: a.Back[last], Page: a.Page - 1, Back: a.Back[:last:last]}, true
+	p, ok := a.PrevPosition()
+	return stateAt(a, p), ok
 }

@@ -565,25 +565,30 @@ func TestWaitBefore(t *testing.T) {
 }
 
 func TestUsersHonoursRetryAfter(t *testing.T) {
-	// With an hour of backoff and a minute of deadline, only Retry-After
-	// (capped to 5ms for the test) can make the second attempt happen.
-	c, mux := setup(t, WithBackoff(time.Hour, time.Hour))
-	c.maxRetryAfter = 5 * time.Millisecond
-	reqs := handleUsers(mux, func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n == 1 {
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, 429, nil)
-			return
-		}
-		writeJSON(w, 200, pageBody(0, 1, nil))
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := c.Users(ctx, Filter{}); err != nil {
-		t.Fatal(err)
-	}
-	if reqs.get() != 2 {
-		t.Errorf("%d requests, want 2", reqs.get())
+	for _, status := range []int{429, 503} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			// With an hour of backoff and a minute of deadline, only
+			// Retry-After (capped to 5ms for the test) can make the second
+			// attempt happen.
+			c, mux := setup(t, WithBackoff(time.Hour, time.Hour))
+			c.maxRetryAfter = 5 * time.Millisecond
+			reqs := handleUsers(mux, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n == 1 {
+					w.Header().Set("Retry-After", "1")
+					writeJSON(w, status, nil)
+					return
+				}
+				writeJSON(w, 200, pageBody(0, 1, nil))
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if _, err := c.Users(ctx, Filter{}); err != nil {
+				t.Fatal(err)
+			}
+			if reqs.get() != 2 {
+				t.Errorf("%d requests, want 2", reqs.get())
+			}
+		})
 	}
 }
 
