@@ -1,0 +1,264 @@
+package bot
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convertalk/inboxbot/commands/blockcheck"
+)
+
+// cliNow is the fixed clock of the CLI tests.
+var cliNow = time.Date(2026, 11, 24, 15, 4, 5, 0, time.UTC)
+
+// runCLI runs inboxbot with args and stdin, returning stdout, stderr and the
+// exit status main would use.
+func runCLI(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := mainWithClock(t.Context(), args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut},
+		BuildInfo{Version: "test"}, func() time.Time { return cliNow })
+	code = ExitCode(err, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func TestCLIQuery(t *testing.T) {
+	cleanEnv(t, nil)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains []string // in stdout, or in stderr when code != 0
+	}{
+		{"text answer", []string{"query", "online", "tag:vip"}, 0, []string{"contacts — online tag:vip", "online · tag vip"}},
+		{"default page", []string{"query", "live", "unassigned"}, 0, []string{"live unassigned"}},
+		{"page flag", []string{"query", "--page", "2", "tag:vip"}, 0, []string{"page 2"}},
+		{"bad query exits 2", []string{"query", "tga:vip"}, 2, []string{"inboxbot: ", "Did you mean `tag:vip`?"}},
+		{"contradiction exits 2", []string{"query", "online", "offline"}, 2, []string{"online", "offline"}},
+		{"json and body exclusive", []string{"query", "--json", "--body", "live"}, 2, []string{"exclusive"}},
+		{"unknown flag", []string{"query", "--pages", "2", "live"}, 2, []string{"query:"}},
+		{"unknown command", []string{"frobnicate"}, 2, []string{"unknown command", "inboxbot help"}},
+		{"help", []string{"help"}, 0, []string{"shell", "query", "demo-api", "check", "version"}},
+		{"version", []string{"version"}, 0, []string{"inboxbot test", "go1."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "", tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
+			}
+			where := stdout
+			if code != 0 {
+				where = stderr
+				if strings.Count(strings.TrimSpace(stderr), "\n") > 0 && tt.name != "unknown flag" {
+					t.Errorf("error is not one line: %q", stderr)
+				}
+			}
+			for _, want := range tt.contains {
+				if !strings.Contains(where, want) {
+					t.Errorf("output lacks %q:\n%s", want, where)
+				}
+			}
+		})
+	}
+}
+
+// TestCLIQueryBody: `query --body interacted` prints the seed's sample body.
+func TestCLIQueryBody(t *testing.T) {
+	cleanEnv(t, nil)
+	stdout, stderr, code := runCLI(t, "", "query", "--body", "interacted")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	seed, err := os.ReadFile("../inbox/testdata/seed-interacted.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("--body is not JSON: %v\n%s", err, stdout)
+	}
+	if err := json.Unmarshal(seed, &want); err != nil {
+		t.Fatal(err)
+	}
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(want)
+	if !bytes.Equal(gotJSON, wantJSON) {
+		t.Errorf("body differs from the seed sample:\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+}
+
+// TestCLIQueryJSON: `query --json` prints a payload Slack would accept.
+func TestCLIQueryJSON(t *testing.T) {
+	cleanEnv(t, nil)
+	for _, q := range []string{"live unassigned", "online tag:vip unassigned", "status:closed created:2020-01-01", "<!channel>"} {
+		stdout, stderr, code := runCLI(t, "", "query", "--json", q)
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", q, code, stderr)
+		}
+		var payload struct {
+			Text   string          `json:"text"`
+			Blocks json.RawMessage `json:"blocks"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &payload); err != nil {
+			t.Fatalf("%q: not JSON: %v", q, err)
+		}
+		if problems := blockcheck.CheckMessage(payload.Text, payload.Blocks); len(problems) > 0 {
+			t.Errorf("%q: Slack would refuse it: %v", q, problems)
+		}
+		if strings.Contains(stdout, "<!channel>") {
+			t.Errorf("%q: an unescaped <!channel> reached the payload", q)
+		}
+	}
+}
+
+func TestCLIConfigErrorNamesVariable(t *testing.T) {
+	cleanEnv(t, map[string]string{"INBOX_TIMEOUT": "soon"})
+	_, stderr, code := runCLI(t, "", "query", "live")
+	if code != 1 || !strings.HasPrefix(stderr, "inboxbot: INBOX_TIMEOUT: ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want one line naming INBOX_TIMEOUT", code, stderr)
+	}
+}
+
+func TestCLIShell(t *testing.T) {
+	cleanEnv(t, nil)
+	script := strings.Join([]string{
+		"next",                 // nothing to page yet
+		"/inbox tag:vip",       // the /inbox prefix is optional
+		"next", "prev", "prev", // second page, back, and the edge
+		"refresh", "json", "body",
+		"tga:vip", // a bad query, explained
+		"help",
+		"quit",
+		"this line is never read",
+	}, "\n")
+	stdout, stderr, code := runCLI(t, script, "shell")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"embedded demo inbox",
+		"Type a query first.",
+		"tag:vip", "page 2", "This is the first page.",
+		`"blocks"`, `"applicableFilters"`,
+		"Did you mean `tag:vip`?",
+		"seen:",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("shell output lacks %q", want)
+		}
+	}
+	if strings.Contains(stdout, "this line is never read") {
+		t.Error("the shell kept reading after quit")
+	}
+}
+
+func TestCLIShellEndsOnEOFAndCancel(t *testing.T) {
+	cleanEnv(t, nil)
+	if _, stderr, code := runCLI(t, "live\n", "shell"); code != 0 {
+		t.Fatalf("EOF: exit %d: %s", code, stderr)
+	}
+	// Cancel while the shell waits for input that never comes.
+	ctx, cancel := context.WithCancel(t.Context())
+	in, inWriter := io.Pipe()
+	defer inWriter.Close()
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() {
+		done <- mainWithClock(ctx, []string{"shell"}, IO{In: in, Out: &out, Err: io.Discard}, BuildInfo{}, func() time.Time { return cliNow })
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if ExitCode(err, io.Discard) != 0 {
+			t.Errorf("cancelled shell returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not stop when its context was cancelled")
+	}
+}
+
+// TestDemoAPIParity: a query against `inboxbot demo-api` through
+// INBOX_API_URL gives the same answer as the embedded demo inbox.
+func TestDemoAPIParity(t *testing.T) {
+	cleanEnv(t, nil)
+	queries := [][]string{
+		{"online", "tag:vip", "unassigned"},
+		{"live", "unassigned"},
+		{"--page", "3", "status:open"},
+		{"waiting:>10m", "channel:whatsapp"},
+		{"assigned:" + "alice", "seen:30d"},
+		{"segment:returning", "-tag:vip"},
+	}
+	embedded := make([]string, len(queries))
+	for i, q := range queries {
+		stdout, stderr, code := runCLI(t, "", append([]string{"query"}, q...)...)
+		if code != 0 {
+			t.Fatalf("embedded %v: exit %d: %s", q, code, stderr)
+		}
+		embedded[i] = stdout
+	}
+
+	env := startDemoAPI(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	for i, q := range queries {
+		stdout, stderr, code := runCLI(t, "", append([]string{"query"}, q...)...)
+		if code != 0 {
+			t.Fatalf("over HTTP %v: exit %d: %s", q, code, stderr)
+		}
+		if stdout != embedded[i] {
+			t.Errorf("%v: the answers differ\nembedded:\n%s\nover HTTP:\n%s", q, embedded[i], stdout)
+		}
+	}
+}
+
+// startDemoAPI runs `inboxbot demo-api` on a free port and returns the
+// environment it prints.
+func startDemoAPI(t *testing.T) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- mainWithClock(ctx, []string{"demo-api", "--addr", "127.0.0.1:0"},
+			IO{In: strings.NewReader(""), Out: outW, Err: io.Discard}, BuildInfo{}, func() time.Time { return cliNow })
+		outW.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("demo-api: %v", err)
+		}
+	})
+	env := map[string]string{}
+	sc := bufio.NewScanner(outR)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "export ")
+		if !ok {
+			continue
+		}
+		for _, assignment := range strings.Fields(line) {
+			k, v, _ := strings.Cut(assignment, "=")
+			env[k] = v
+		}
+		if _, ok := env["INBOX_SEGMENTS"]; ok {
+			break
+		}
+	}
+	go io.Copy(io.Discard, outR)
+	for _, k := range []string{"INBOX_API_URL", "INBOX_API_TOKEN", "INBOX_BOTS", "INBOX_AGENTS", "INBOX_SEGMENTS"} {
+		if env[k] == "" {
+			t.Fatalf("demo-api did not print %s (got %v)", k, env)
+		}
+	}
+	return env
+}
