@@ -91,6 +91,10 @@ func viewOf(u inbox.User, o RenderOptions, esc escapers) contactView {
 	return v
 }
 
+// linkEscaper keeps a configured base URL from breaking out of a mrkdwn
+// link. Built once: a Replacer is immutable and safe for concurrent use.
+var linkEscaper = strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", " ", "%20")
+
 // inboxLink is where a contact opens in the inbox's web app:
 // WEBURL/inbox?user=ID. The web app's real deep-link path is not
 // documented; this one is a plausible guess kept in one place. The id is
@@ -100,7 +104,7 @@ func inboxLink(base, id string) string {
 		return ""
 	}
 	base = strings.TrimRight(base, "/")
-	base = strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", " ", "%20").Replace(base)
+	base = linkEscaper.Replace(base)
 	return base + "/inbox?user=" + url.QueryEscape(id)
 }
 
