@@ -88,11 +88,11 @@ func unmarshalObject(data []byte, v any) error {
 // envelope is {success, message, code, data} plus optional paging fields,
 // at the top level or under meta.
 type envelope struct {
-	Success *flexBool       `json:"success"`
-	Message flexString      `json:"message"`
-	Code    flexInt         `json:"code"`
-	Data    rawJSON         `json:"data"`
-	Meta    *paging         `json:"meta"`
+	Success *flexBool  `json:"success"`
+	Message flexString `json:"message"`
+	Code    flexInt    `json:"code"`
+	Data    rawJSON    `json:"data"`
+	Meta    *paging    `json:"meta"`
 	paging
 }
 
