@@ -44,17 +44,20 @@ func BenchmarkLoad200(b *testing.B) {
 
 	var acks, answers []time.Duration
 	var elapsed time.Duration
+	cpuBefore := proc.cpu()
 	b.ResetTimer()
 	for round := range b.N {
 		a, r, d := fireCommands(b, slack, commands, round)
 		acks, answers, elapsed = append(acks, a...), append(answers, r...), elapsed+d
 	}
 	b.StopTimer()
+	cpuPerAnswer := (proc.cpu() - cpuBefore) / time.Duration(len(answers))
 	b.ReportMetric(ms(percentile(acks, 50)), "ack-p50-ms")
 	b.ReportMetric(ms(percentile(acks, 99)), "ack-p99-ms")
 	b.ReportMetric(ms(percentile(answers, 50)), "answer-p50-ms")
 	b.ReportMetric(ms(percentile(answers, 99)), "answer-p99-ms")
 	b.ReportMetric(float64(len(answers))/elapsed.Seconds(), "answers/s")
+	b.ReportMetric(ms(cpuPerAnswer), "bot-cpu-ms/answer")
 	b.ReportMetric(idleRSS/1024, "idle-rss-MB")
 	b.ReportMetric(proc.rss("VmHWM")/1024, "peak-rss-MB")
 	b.ReportMetric(0, "ns/op") // wall time per round is not the figure of interest
@@ -130,6 +133,23 @@ func (p *botProcess) rss(field string) float64 {
 		}
 	}
 	return 0
+}
+
+// cpu returns the CPU time (user + system) the bot process has used.
+func (p *botProcess) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	const clockTicks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / clockTicks
 }
 
 func buildInboxbot(b *testing.B) string {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,6 +57,41 @@ type Client struct {
 	// pageSize is what a full page holds; it only grows, when the API
 	// sends a bigger page than we assumed.
 	pageSize atomic.Int64
+
+	// Response buffers and gzip readers are reused: under a burst of
+	// commands every in-flight answer holds one of each, and reusing them
+	// keeps the bot's peak memory down (see BENCHMARKS.md).
+	buffers sync.Pool // *bytes.Buffer
+	gzips   sync.Pool // *gzip.Reader
+}
+
+// maxPooledBuffer is the largest response buffer kept for reuse; a rare
+// huge answer is left to the garbage collector.
+const maxPooledBuffer = 1 << 20
+
+func (c *Client) getBuffer() *bytes.Buffer {
+	if b, ok := c.buffers.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (c *Client) putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		c.buffers.Put(b)
+	}
+}
+
+// gunzip returns a gzip reader over r, reusing a pooled one when it can.
+func (c *Client) gunzip(r io.Reader) (*gzip.Reader, error) {
+	if zr, ok := c.gzips.Get().(*gzip.Reader); ok {
+		if err := zr.Reset(r); err != nil {
+			return nil, err
+		}
+		return zr, nil
+	}
+	return gzip.NewReader(r)
 }
 
 var _ Source = (*Client)(nil)
@@ -341,7 +377,9 @@ func (c *Client) roundTrip(ctx context.Context, body []byte, page, n int) result
 		return result{err: c.transportError(ctx, actx, err, n)}
 	}
 	defer drainClose(resp.Body)
-	data, err := c.readBody(resp)
+	buf := c.getBuffer()
+	defer c.putBuffer(buf) // interpret copies what it keeps out of data
+	data, err := c.readBody(resp, buf)
 	if err != nil {
 		var bad *BadResponseError
 		if !errors.As(err, &bad) {
@@ -417,7 +455,7 @@ func (c *Client) transportError(ctx, actx context.Context, err error, n int) err
 // readBody reads the whole body, gunzipping it when the server compressed
 // it, up to maxResponseBytes after decompression (a gzip bomb is refused).
 // Decoding problems are *BadResponseError; anything else is a read error.
-func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+func (c *Client) readBody(resp *http.Response, buf *bytes.Buffer) ([]byte, error) {
 	limit := c.maxResponseBytes
 	tooLarge := &BadResponseError{StatusCode: resp.StatusCode, Reason: "larger than " + byteSize(limit)}
 	var r io.Reader = resp.Body
@@ -427,19 +465,22 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 			return nil, tooLarge
 		}
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(resp.Body)
+		zr, err := c.gunzip(resp.Body)
 		if err != nil {
 			return nil, gzipError(resp.StatusCode, err)
 		}
-		defer zr.Close()
+		defer func() {
+			zr.Close()
+			c.gzips.Put(zr)
+		}()
 		r = zr
 	default:
 		return nil, &BadResponseError{StatusCode: resp.StatusCode, Reason: "unknown content encoding " + strconv.Quote(enc)}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
 		return nil, gzipError(resp.StatusCode, err)
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, tooLarge
 	}
