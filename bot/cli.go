@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,7 +153,8 @@ func (a *cli) query(ctx context.Context, args []string) error {
 	page := fs.Int("page", 0, "page `N` of the answer (default: the query's page:N, or 1)")
 	asJSON := fs.Bool("json", false, "print the Block Kit payload as JSON")
 	asBody := fs.Bool("body", false, "print the exact request body sent to the inbox API")
-	if err := parseFlags(fs, args); err != nil {
+	flagArgs, queryArgs := splitFlags(args, "page")
+	if err := parseFlags(fs, flagArgs); err != nil {
 		return err
 	}
 	if *asJSON && *asBody {
@@ -166,7 +168,7 @@ func (a *cli) query(ctx context.Context, args []string) error {
 		return err
 	}
 	defer svc.Close()
-	text := strings.Join(fs.Args(), " ")
+	text := strings.Join(queryArgs, " ")
 	q, err := svc.Parse(text, "")
 	if err != nil {
 		return err
@@ -191,6 +193,40 @@ func (a *cli) query(ctx context.Context, args []string) error {
 	}
 	_, err = io.WriteString(a.io.Out, svc.RenderText(ans))
 	return err
+}
+
+// splitFlags separates the leading command-line flags from the query: a
+// query may itself start with a dash (-tag:test, -live), so only the flags
+// the command knows are taken (and anything with a double dash, so typos
+// are reported), and "--" ends them explicitly. valued names
+// the flags that take a separate value.
+func splitFlags(args []string, valued ...string) (flags, rest []string) {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return flags, args[i+1:]
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		// A double dash is always a flag (so a typo like --pags is reported);
+		// a single dash starts a query's exclusion unless it is our flag.
+		if !strings.HasPrefix(arg, "--") && (!strings.HasPrefix(arg, "-") || !isKnownFlag(name)) {
+			return flags, args[i:]
+		}
+		flags = append(flags, arg)
+		if !hasValue && slices.Contains(valued, name) && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, nil
+}
+
+func isKnownFlag(name string) bool {
+	switch name {
+	case "page", "json", "body", "h", "help":
+		return true
+	}
+	return false
 }
 
 func writeBlockKit(w io.Writer, m commands.Message) error {
