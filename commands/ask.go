@@ -59,7 +59,7 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 		a.Total = found.Total
 	case found.Next == nil && !found.Truncated:
 		// The end was reached: everything before this page plus this page.
-		a.Total = matchesBefore(q, pos) + len(found.Users)
+		a.Total = matchesBefore(src, q, pos) + len(found.Users)
 	}
 	if !q.HasPredicate() {
 		a.Scanned = 0 // nothing was filtered on our side: nothing to report
@@ -67,13 +67,22 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 	return a, nil
 }
 
-// matchesBefore counts the matches on the pages before pos. Plain queries
-// show the server's pages, whose size the client learns; ours are PageSize.
-func matchesBefore(q *Query, pos Position) int {
+// PageSizer is a Source that knows how many contacts a full server page
+// holds (inbox.Client learns it from the API).
+type PageSizer interface{ PageSize() int }
+
+// matchesBefore counts the matches on the pages before pos. Ours are
+// PageSize; plain queries show the server's pages, whose size the source
+// may know (else PageSize is assumed).
+func matchesBefore(src inbox.Source, q *Query, pos Position) int {
 	if q.HasPredicate() {
 		return (pos.Page - 1) * PageSize
 	}
-	return (pos.Cursor.Page - 1) * PageSize
+	size := PageSize
+	if ps, ok := src.(PageSizer); ok && ps.PageSize() > 0 {
+		size = ps.PageSize()
+	}
+	return (pos.Cursor.Page - 1) * size
 }
 
 func findOptions(q *Query, now time.Time) inbox.FindOptions {
