@@ -32,6 +32,7 @@ type BuildInfo struct {
 // UsageError is a bad command line: exit status 2.
 type UsageError struct{ Message string }
 
+// Error implements error.
 func (e *UsageError) Error() string { return e.Message }
 
 // ExitCode prints err (if any) as one line on w and returns the exit status:

@@ -56,6 +56,7 @@ type ConfigError struct {
 	Problem string
 }
 
+// Error implements error.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Problem }
 
 // LoadConfig reads and validates the configuration from the environment.

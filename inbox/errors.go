@@ -14,6 +14,7 @@ type UnauthorizedError struct {
 	Message    string // the API's message, if any
 }
 
+// Error implements error.
 func (e *UnauthorizedError) Error() string {
 	return fmt.Sprintf("Convertalk rejected the API token (%d). Check INBOX_API_TOKEN.", e.StatusCode)
 }
@@ -24,6 +25,7 @@ type RateLimitError struct {
 	Attempts   int
 }
 
+// Error implements error.
 func (e *RateLimitError) Error() string {
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("Convertalk is rate limiting us (429 after %d attempts); it asks to wait %s.", e.Attempts, e.RetryAfter.Round(time.Second))
@@ -40,6 +42,7 @@ type APIError struct {
 	Attempts   int    // attempts made (more than 1 only for retryable statuses)
 }
 
+// Error implements error.
 func (e *APIError) Error() string {
 	msg := e.Message
 	if msg == "" {
@@ -57,6 +60,7 @@ type TimeoutError struct {
 	Attempts   int
 }
 
+// Error implements error.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("Convertalk did not answer in %s after %d attempts.", e.PerAttempt, e.Attempts)
 }
@@ -69,10 +73,12 @@ type BadResponseError struct {
 	Err        error  // the underlying decode error, if any
 }
 
+// Error implements error.
 func (e *BadResponseError) Error() string {
 	return fmt.Sprintf("Convertalk sent an answer we could not read (%s).", e.Reason)
 }
 
+// Unwrap returns the underlying error.
 func (e *BadResponseError) Unwrap() error { return e.Err }
 
 // ConnectionError means the API could not be reached at all after every attempt.
@@ -81,8 +87,10 @@ type ConnectionError struct {
 	Err      error
 }
 
+// Error implements error.
 func (e *ConnectionError) Error() string {
 	return fmt.Sprintf("Could not reach Convertalk after %d attempts (network error).", e.Attempts)
 }
 
+// Unwrap returns the underlying error.
 func (e *ConnectionError) Unwrap() error { return e.Err }
