@@ -20,6 +20,12 @@ type cachingSource struct {
 	now   func() time.Time
 	group singleflight.Group
 
+	// life ends the shared calls when the bot stops (Close); calls wait
+	// counts them so Close returns only when none is left.
+	life    context.Context
+	endLife context.CancelFunc
+	calls   sync.WaitGroup
+
 	mu      sync.Mutex
 	entries map[string]cacheEntry
 	maxSize int
@@ -33,7 +39,16 @@ type cacheEntry struct {
 var _ inbox.Source = (*cachingSource)(nil)
 
 func newCachingSource(src inbox.Source, ttl time.Duration, now func() time.Time) *cachingSource {
-	return &cachingSource{src: src, ttl: ttl, now: now, entries: map[string]cacheEntry{}, maxSize: 512}
+	life, endLife := context.WithCancel(context.Background())
+	return &cachingSource{src: src, ttl: ttl, now: now, life: life, endLife: endLife,
+		entries: map[string]cacheEntry{}, maxSize: 512}
+}
+
+// Close cancels the shared calls still running and waits for them: once
+// the bot has stopped, nothing may keep talking to the inbox.
+func (c *cachingSource) Close() {
+	c.endLife()
+	c.calls.Wait()
 }
 
 // Users implements inbox.Source.
@@ -46,16 +61,7 @@ func (c *cachingSource) Users(ctx context.Context, f inbox.Filter) (*inbox.Page,
 	if p, ok := c.lookup(key); ok {
 		return p, nil
 	}
-	// The shared call runs detached from any one caller's cancellation, so
-	// one impatient caller does not fail the others waiting on it; it is
-	// still bounded by the client's own timeouts and attempts.
-	ch := c.group.DoChan(key, func() (any, error) {
-		p, err := c.src.Users(context.WithoutCancel(ctx), f)
-		if err == nil {
-			c.store(key, p)
-		}
-		return p, err
-	})
+	ch := c.group.DoChan(key, func() (any, error) { return c.shared(ctx, key, f) })
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -65,6 +71,24 @@ func (c *cachingSource) Users(ctx context.Context, f inbox.Filter) (*inbox.Page,
 		}
 		return r.Val.(*inbox.Page), nil
 	}
+}
+
+// shared is the one inbox call of a coalesced group. It runs detached from
+// any one caller's cancellation, so one impatient caller does not fail the
+// others waiting on it; it is bounded by the client's own timeouts and
+// attempts, and ended by Close.
+func (c *cachingSource) shared(ctx context.Context, key string, f inbox.Filter) (*inbox.Page, error) {
+	c.calls.Add(1)
+	defer c.calls.Done()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(c.life, cancel)
+	defer stop()
+	p, err := c.src.Users(ctx, f)
+	if err == nil {
+		c.store(key, p)
+	}
+	return p, err
 }
 
 func (c *cachingSource) lookup(key string) (*inbox.Page, bool) {

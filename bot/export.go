@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -18,9 +20,6 @@ const (
 	maxExportRows = 100000
 	// exportLookahead is how many pages are fetched ahead of the CSV writer.
 	exportLookahead = 2
-	// progressAfter is when a long export tells the user it is still going
-	// (once: a response_url takes only five posts).
-	progressAfter = 5 * time.Second
 )
 
 // export walks every page of the query, streams the matching contacts to a
@@ -49,7 +48,7 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 	rows, capped, err := b.writeExport(ctx, q, file, responseURL)
 	if err != nil {
 		out.result, out.err = "inbox_error", err
-		b.respond(ctx, responseURL, commands.RenderError("The export stopped: "+commands.Explain(err)), reply{})
+		b.fail(ctx, responseURL, "The export stopped: "+commands.Explain(err))
 		return
 	}
 	if rows == 0 {
@@ -59,7 +58,7 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 	}
 	if err := b.upload(ctx, file, rows, capped, canonical, channelID, userID); err != nil {
 		out.result, out.err = "slack_error", err
-		b.respond(ctx, responseURL, commands.RenderError(uploadProblem(err)), reply{})
+		b.fail(ctx, responseURL, uploadProblem(err))
 		return
 	}
 	out.result = "ok"
@@ -67,22 +66,22 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 }
 
 // writeExport streams the rows; it reports how many and whether the row cap
-// stopped it.
+// stopped it. A long export tells the user once that it is still going.
 func (b *Bot) writeExport(ctx context.Context, q *commands.Query, file *os.File, responseURL string) (int, bool, error) {
 	buf := bufio.NewWriterSize(file, 64*1024)
 	cw, err := commands.NewCSVWriter(buf, b.svc.RenderOptions(false))
 	if err != nil {
 		return 0, false, err
 	}
+	var progress exportProgress
+	stop := b.progressNote(ctx, responseURL, &progress)
+	defer stop()
 	now := b.opts.Now()
-	started := time.Now()
-	progressSent := false
-	scanned := 0
 	for u, err := range b.client.All(ctx, q.WithPage(1).Filter(), exportLookahead) {
 		if err != nil {
 			return 0, false, err
 		}
-		scanned++
+		progress.scanned.Add(1)
 		if q.HasPredicate() && !q.Match(u, now) {
 			continue
 		}
@@ -92,12 +91,40 @@ func (b *Bot) writeExport(ctx context.Context, q *commands.Query, file *os.File,
 		if err := cw.Write(u); err != nil {
 			return 0, false, err
 		}
-		if !progressSent && time.Since(started) > progressAfter {
-			progressSent = true
-			b.respond(ctx, responseURL, commands.RenderNotice(fmt.Sprintf("Still exporting: %d contacts so far (%d scanned)…", cw.Rows(), scanned)), reply{})
-		}
+		progress.rows.Add(1)
 	}
 	return cw.Rows(), false, flushAll(cw, buf)
+}
+
+// exportProgress is how far an export got, read by the progress note.
+type exportProgress struct {
+	rows, scanned atomic.Int64
+}
+
+// progressNote posts "still exporting" once if the export is still running
+// after ProgressAfter, whether or not rows are arriving (a slow inbox is
+// exactly when the user needs it). The returned stop waits for a note being
+// posted, so that it never lands after the export's final message.
+func (b *Bot) progressNote(ctx context.Context, responseURL string, p *exportProgress) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		timer := time.NewTimer(b.opts.ProgressAfter)
+		defer timer.Stop()
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		note := fmt.Sprintf("Still exporting: %d contacts so far (%d scanned)…", p.rows.Load(), p.scanned.Load())
+		b.respond(ctx, responseURL, commands.RenderNotice(note), reply{})
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 func flushAll(cw *commands.CSVWriter, buf *bufio.Writer) error {

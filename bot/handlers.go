@@ -110,7 +110,7 @@ func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Positi
 	ans, err := b.svc.Ask(ctx, q, pos)
 	if err != nil {
 		out.result, out.err = "inbox_error", err
-		b.respond(ctx, responseURL, commands.RenderError(commands.Explain(err)), reply{})
+		b.fail(ctx, responseURL, commands.Explain(err))
 		return
 	}
 	if err := b.respond(ctx, responseURL, b.svc.Render(ans, ephemeral), r); err != nil {
@@ -119,6 +119,21 @@ func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Positi
 	}
 	out.result = "ok"
 	b.metrics.answer.WithLabelValues(out.kind).Observe(b.opts.Now().Sub(out.started).Seconds())
+}
+
+// noticeTimeout bounds a failure notice posted after the job's own context
+// ended (its deadline, or the drain on shutdown cancelled it).
+const noticeTimeout = 3 * time.Second
+
+// fail tells the user what went wrong. It posts even when ctx has ended,
+// since that is often why the job failed, within noticeTimeout.
+func (b *Bot) fail(ctx context.Context, responseURL, problem string) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
+		defer cancel()
+	}
+	b.respond(ctx, responseURL, commands.RenderError(problem), reply{})
 }
 
 // reply says how a response_url message is posted.

@@ -27,11 +27,14 @@ type BotOptions struct {
 	PingInterval time.Duration // longest gap between Slack's pings before reconnecting (default 30s)
 	CacheTTL     time.Duration // how long an inbox answer is reused (default 5s)
 	AckTimeout   time.Duration // bound on queuing one ack (default 2s)
-	Listener     net.Listener  // for HTTP_ADDR; tests pass 127.0.0.1:0
-	HTTPClient   *http.Client  // for Slack and response_url (default: 15s timeout)
-	Now          func() time.Time
-	Logger       *slog.Logger
-	Build        BuildInfo
+	// ProgressAfter is when a long export tells the user it is still going
+	// (once: a response_url takes only five posts; default 5s).
+	ProgressAfter time.Duration
+	Listener      net.Listener // for HTTP_ADDR; tests pass 127.0.0.1:0
+	HTTPClient    *http.Client // for Slack and response_url (default: 15s timeout)
+	Now           func() time.Time
+	Logger        *slog.Logger
+	Build         BuildInfo
 }
 
 func (o *BotOptions) defaults() {
@@ -53,6 +56,9 @@ func (o *BotOptions) defaults() {
 	if o.AckTimeout <= 0 {
 		o.AckTimeout = 2 * time.Second
 	}
+	if o.ProgressAfter <= 0 {
+		o.ProgressAfter = 5 * time.Second
+	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -71,19 +77,26 @@ type Bot struct {
 	opts    BotOptions
 	log     *slog.Logger
 	metrics *Metrics
-	svc     *Service      // parse, ask (through the cache), render
+	svc     *Service // parse, ask (through the cache), render
+	cache   *cachingSource
 	client  *inbox.Client // exports walk every page directly
 	api     *slack.Client
 	sm      *socketmode.Client
 	jobs    chan job
 	ready   atomic.Bool
+	notes   sync.WaitGroup // notes posted outside the workers (busy)
+
+	// beforeJob, when set (by tests only), runs in the worker before each
+	// job: a test blocks the workers or makes a job panic through it.
+	beforeJob func(ctx context.Context, kind string)
 }
 
 // job is one acked envelope waiting for a worker.
 type job struct {
-	kind     string
-	received time.Time
-	run      func(ctx context.Context)
+	kind        string
+	received    time.Time
+	responseURL string // where the user hears about a failure
+	run         func(ctx context.Context)
 }
 
 // NewBot wires the bot from the configuration. It does not connect yet.
@@ -98,7 +111,8 @@ func NewBot(cfg *Config, opts BotOptions) (*Bot, error) {
 		return nil, err
 	}
 	b.client = client
-	b.svc = NewService(cfg, newCachingSource(client, opts.CacheTTL, opts.Now), opts.Now)
+	b.cache = newCachingSource(client, opts.CacheTTL, opts.Now)
+	b.svc = NewService(cfg, b.cache, opts.Now)
 	b.api = slack.New(cfg.SlackBotToken,
 		slack.OptionAppLevelToken(cfg.SlackAppToken),
 		slack.OptionAPIURL(cfg.SlackAPIURL),
@@ -136,7 +150,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	runErr := make(chan error, 1)
-	go func() { runErr <- b.sm.RunContext(runCtx) }()
+	socketDone := make(chan struct{})
+	go func() {
+		defer close(socketDone)
+		runErr <- b.sm.RunContext(runCtx)
+	}()
 
 	b.log.Info("inboxbot starting", "version", b.opts.Build.Version, "http", httpSrv.Addr)
 	err = b.loop(ctx, runErr)
@@ -144,7 +162,23 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.ready.Store(false)
 	close(b.jobs)
 	b.drain(&workers, stopWork)
+	b.cache.Close()
+	b.notes.Wait()
+	b.waitSocket(socketDone)
 	return err
+}
+
+// socketCloseTimeout bounds the wait for slack-go to close its socket.
+const socketCloseTimeout = 5 * time.Second
+
+// waitSocket waits (bounded) for Socket Mode to stop, so that Run leaves no
+// connection behind.
+func (b *Bot) waitSocket(done <-chan struct{}) {
+	select {
+	case <-done:
+	case <-time.After(socketCloseTimeout):
+		b.log.Warn("slack socket mode did not stop in time", "timeout", socketCloseTimeout)
+	}
 }
 
 // loop reads Socket Mode events until ctx ends or Socket Mode fails for good.
@@ -198,6 +232,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 	received := b.opts.Now()
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		b.ready.Store(false) // a reconnect: not ready until connected again
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
 		if !b.ready.Swap(true) {
@@ -212,20 +247,16 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 		b.log.Warn("slack sent a message that could not be read")
 	case socketmode.EventTypeSlashCommand:
 		b.ack(ctx, evt, received)
-		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok {
-			return nil
+		if cmd, ok := evt.Data.(slack.SlashCommand); ok {
+			b.enqueue(job{kind: "command", received: received, responseURL: cmd.ResponseURL,
+				run: func(ctx context.Context) { b.handleSlash(ctx, cmd, received) }})
 		}
-		b.enqueue(job{kind: "command", received: received, run: func(ctx context.Context) { b.handleSlash(ctx, cmd, received) }},
-			cmd.ResponseURL)
 	case socketmode.EventTypeInteractive:
 		b.ack(ctx, evt, received)
-		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok || cb.Type != slack.InteractionTypeBlockActions {
-			return nil
+		if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeBlockActions {
+			b.enqueue(job{kind: "click", received: received, responseURL: cb.ResponseURL,
+				run: func(ctx context.Context) { b.handleClick(ctx, cb, received) }})
 		}
-		b.enqueue(job{kind: "click", received: received, run: func(ctx context.Context) { b.handleClick(ctx, cb, received) }},
-			cb.ResponseURL)
 	default:
 		if evt.Request != nil && evt.Request.EnvelopeID != "" {
 			b.ack(ctx, evt, received) // events we do not use are still acknowledged
@@ -250,18 +281,28 @@ func (b *Bot) ack(ctx context.Context, evt socketmode.Event, received time.Time)
 }
 
 // enqueue hands a job to the workers, or tells the user we are too busy.
-func (b *Bot) enqueue(j job, responseURL string) {
+func (b *Bot) enqueue(j job) {
 	select {
 	case b.jobs <- j:
 	default:
+		// Turned away: its one log line says so, and the user is told.
 		b.metrics.busy.Inc()
-		b.log.Warn("work queue full; turning an event away", "kind", j.kind)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			b.respond(ctx, responseURL, commands.RenderNotice("inboxbot is very busy right now; try again in a moment."), reply{})
-		}()
+		b.logOutcome(outcome{kind: j.kind, result: "busy", started: j.received})
+		b.notes.Go(func() { b.tellUser(j.responseURL, commands.RenderNotice(busyNotice)) })
 	}
+}
+
+const (
+	busyNotice  = "inboxbot is very busy right now; try again in a moment."
+	panicNotice = "Something went wrong on our side while answering; the details are in the bot's log. Try again, or try another query."
+)
+
+// tellUser posts a short note outside any job (the job could not run or
+// failed), bounded in time.
+func (b *Bot) tellUser(responseURL string, msg commands.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b.respond(ctx, responseURL, msg, reply{})
 }
 
 func (b *Bot) work(ctx context.Context) {
@@ -271,7 +312,8 @@ func (b *Bot) work(ctx context.Context) {
 }
 
 // runJob runs one job with its own deadline and a recover, so one bad event
-// can neither hang nor crash the bot.
+// can neither hang nor crash the bot; a panic is logged, counted and told
+// to the user.
 func (b *Bot) runJob(ctx context.Context, j job) {
 	ctx, cancel := context.WithTimeout(ctx, b.jobTimeout())
 	defer cancel()
@@ -279,8 +321,12 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		if r := recover(); r != nil {
 			b.metrics.panics.Inc()
 			b.log.Error("panic while handling an event", "kind", j.kind, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			b.tellUser(j.responseURL, commands.RenderError(panicNotice))
 		}
 	}()
+	if b.beforeJob != nil {
+		b.beforeJob(ctx, j.kind)
+	}
 	j.run(ctx)
 }
 
