@@ -152,6 +152,7 @@ func TestCLIShell(t *testing.T) {
 		"tag:vip", "page 2", "This is the first page.",
 		`"blocks"`, `"applicableFilters"`,
 		"Did you mean `tag:vip`?",
+		"works in Slack",
 		"seen:",
 	} {
 		if !strings.Contains(stdout, want) {

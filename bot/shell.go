@@ -116,6 +116,10 @@ func (sh *shellSession) handle(ctx context.Context, line string) bool {
 	if rest, ok := strings.CutPrefix(line, "/inbox"); ok && (rest == "" || rest[0] == ' ') {
 		text = rest
 	}
+	if word, _ := firstWord(text); strings.EqualFold(word, "export") {
+		sh.printf("export uploads a CSV to the Slack channel; it works in Slack, not in the shell.\n")
+		return false
+	}
 	q, err := sh.svc.Parse(text, "")
 	if err != nil {
 		sh.printf("%s\n", commands.Explain(err))

@@ -21,7 +21,8 @@ var helpExamples = []string{
 const (
 	helpTitle = "Inbox query syntax"
 	helpIntro = "`/inbox QUERY` lists contacts of the Convertalk inbox. Words are searched; qualifiers narrow the search and combine with AND. " +
-		"Names and values are case-insensitive; `-` before a qualifier excludes it. A bare `/inbox` runs the default query."
+		"Names and values are case-insensitive; `-` before a qualifier excludes it. A bare `/inbox` runs the default query. " +
+		"`/inbox export QUERY` uploads a CSV of every match to the channel; `/inbox help` shows this."
 	helpFooter = "Ids are the API's 24-character ids; names come from INBOX_BOTS, INBOX_AGENTS and INBOX_SEGMENTS. " +
 		"Every answer repeats the query in its canonical form and in words."
 	// maxHelpSection keeps each section under Block Kit's 3,000 characters

@@ -249,8 +249,9 @@ func button(actionID, label, value string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(actionID, value, plainText(label))
 }
 
-// RenderError renders a short error for the user (an ephemeral answer):
-// msg is escaped, never interpreted as mrkdwn.
+// RenderError renders a short error for the user (an ephemeral answer).
+// msg is one of our sentences (commands.Explain): &, < and > are escaped so
+// nothing in it can ping or link; its `code spans` are kept.
 func RenderError(msg string) Message {
 	if strings.TrimSpace(msg) == "" {
 		msg = "Something went wrong."
@@ -258,8 +259,8 @@ func RenderError(msg string) Message {
 	return notice("⚠️ ", msg)
 }
 
-// RenderNotice renders a short plain message for the user (an ephemeral
-// answer): text is escaped, never interpreted as mrkdwn.
+// RenderNotice renders a short message of ours for the user (an ephemeral
+// answer), escaped as RenderError is.
 func RenderNotice(text string) Message {
 	if strings.TrimSpace(text) == "" {
 		text = "(no message)"
@@ -285,8 +286,12 @@ func CodeSpan(s string) string {
 	return "`" + Truncate(escapeCode(s), maxQueryShown) + "`"
 }
 
+// notice renders one of our own sentences. Only &, < and > are escaped: that
+// is what keeps a quoted token (a query typed as `<!channel>`) from pinging
+// or linking, while our code spans and names like INBOX_API_TOKEN stay as
+// written (the full EscapeMrkdwn is for customer text).
 func notice(prefix, text string) Message {
-	return noticeBlock(prefix, Truncate(EscapeMrkdwn(text), maxSectionText-runes(prefix)))
+	return noticeBlock(prefix, Truncate(escapeEntitiesOnly(text), maxSectionText-runes(prefix)))
 }
 
 func noticeBlock(prefix, body string) Message {

@@ -528,7 +528,9 @@ func TestRenderErrorAndNotice(t *testing.T) {
 		want string
 	}{
 		{"error", RenderError("Convertalk rejected the API token (401)"), "⚠️ Convertalk rejected the API token (401)"},
-		{"hostile error", RenderError("bad <!channel> *x*"), "⚠️ bad &lt;!channel&gt; ∗x∗"},
+		{"hostile error cannot ping", RenderError("bad <!channel> <@U1> *x*"), "⚠️ bad &lt;!channel&gt; &lt;@U1&gt; *x*"},
+		{"variable names stay copyable", RenderError("Check INBOX_API_TOKEN."), "⚠️ Check INBOX_API_TOKEN."},
+		{"code spans of query errors stay", RenderError("`tga:vip`: there is no qualifier `tga:`."), "⚠️ `tga:vip`: there is no qualifier `tga:`."},
 		{"empty error", RenderError(""), "⚠️ Something went wrong."},
 		{"notice", RenderNotice("Searching…"), "Searching…"},
 		{"empty notice", RenderNotice(" "), "(no message)"},
