@@ -137,7 +137,8 @@ func TestCLIShell(t *testing.T) {
 		"/inbox tag:vip",       // the /inbox prefix is optional
 		"next", "prev", "prev", // second page, back, and the edge
 		"refresh", "json", "body",
-		"tga:vip", // a bad query, explained
+		"tga:vip",            // a bad query, explained
+		"/inbox export live", // a Slack-only command, explained
 		"help",
 		"quit",
 		"this line is never read",
