@@ -203,24 +203,30 @@ func (c *checker) checkBlock(v any, ptr string) {
 }
 
 func (c *checker) checkBlockID(b map[string]any, ptr string) {
-	raw, present := b["block_id"]
+	c.checkUniqueID(b, "block_id", MaxBlockID, c.blockIDs, ptr)
+}
+
+// checkUniqueID checks an optional id field (block_id, action_id): a
+// non-empty string within max characters, unique among seen.
+func (c *checker) checkUniqueID(obj map[string]any, key string, max int, seen map[string]string, ptr string) {
+	raw, present := obj[key]
 	if !present {
 		return
 	}
 	id, ok := raw.(string)
 	switch {
 	case !ok:
-		c.add(ptr+"/block_id", "must be a string")
+		c.add(ptr+"/"+key, "must be a string")
 	case id == "":
-		c.add(ptr+"/block_id", "must not be empty")
-	case utf8.RuneCountInString(id) > MaxBlockID:
-		c.add(ptr+"/block_id", "must be at most %d characters", MaxBlockID)
+		c.add(ptr+"/"+key, "must not be empty")
+	case utf8.RuneCountInString(id) > max:
+		c.add(ptr+"/"+key, "must be at most %d characters", max)
 	default:
-		if first, dup := c.blockIDs[id]; dup {
-			c.add(ptr+"/block_id", "duplicate block_id %q (first at %s)", id, first)
+		if first, dup := seen[id]; dup {
+			c.add(ptr+"/"+key, "duplicate %s %q (first at %s)", key, id, first)
 			return
 		}
-		c.blockIDs[id] = ptr
+		seen[id] = ptr
 	}
 }
 
@@ -385,25 +391,7 @@ func (c *checker) checkElement(v any, ptr string) {
 }
 
 func (c *checker) checkActionID(e map[string]any, ptr string) {
-	raw, present := e["action_id"]
-	if !present {
-		return
-	}
-	id, ok := raw.(string)
-	switch {
-	case !ok:
-		c.add(ptr+"/action_id", "must be a string")
-	case id == "":
-		c.add(ptr+"/action_id", "must not be empty")
-	case utf8.RuneCountInString(id) > MaxActionID:
-		c.add(ptr+"/action_id", "must be at most %d characters", MaxActionID)
-	default:
-		if first, dup := c.actionIDs[id]; dup {
-			c.add(ptr+"/action_id", "duplicate action_id %q (first at %s)", id, first)
-			return
-		}
-		c.actionIDs[id] = ptr
-	}
+	c.checkUniqueID(e, "action_id", MaxActionID, c.actionIDs, ptr)
 }
 
 func (c *checker) checkButton(e map[string]any, ptr string) {
