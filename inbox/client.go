@@ -54,8 +54,9 @@ type Client struct {
 	observer         Observer
 	maxRetryAfter    time.Duration
 
-	// pageSize is what a full page holds; it only grows, when the API
-	// sends a bigger page than we assumed.
+	// pageSize is what the client takes a full page to hold (the low 32
+	// bits) and whether a walk confirmed it (confirmedBit): one word, so
+	// that both always change together. See PageSize and LearnPageSize.
 	pageSize atomic.Int64
 
 	// Response buffers and gzip readers are reused: under a burst of
@@ -94,7 +95,10 @@ func (c *Client) gunzip(r io.Reader) (*gzip.Reader, error) {
 	return gzip.NewReader(r)
 }
 
-var _ Source = (*Client)(nil)
+var (
+	_ Source          = (*Client)(nil)
+	_ PageSizeLearner = (*Client)(nil)
+)
 
 // Option configures a Client.
 type Option func(*Client)
@@ -127,8 +131,10 @@ func WithUserAgent(s string) Option { return func(c *Client) { c.userAgent = s }
 // WithMaxResponseBytes bounds a response body after decompression (default 8 MiB).
 func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxResponseBytes = n } }
 
-// WithPageSize sets the page size the API is expected to use (default 20).
-// A shorter page is taken as the last one; a bigger page raises it.
+// WithPageSize sets the page size the API is assumed to use until a walk
+// learns the real one (default 20; the API does not document it). A
+// shorter page is taken as the last one, but only Inferred: walks look at
+// the next page anyway. A bigger page raises the assumption.
 func WithPageSize(n int) Option { return func(c *Client) { c.initialPageSize = n } }
 
 // WithObserver receives every HTTP attempt (for metrics). nil disables it.
@@ -208,8 +214,8 @@ func (c *Client) validate() error {
 		return fmt.Errorf("inbox: backoff (%s, %s) needs 0 < base <= max", c.backoffBase, c.backoffMax)
 	case c.maxResponseBytes <= 0:
 		return fmt.Errorf("inbox: max response bytes %d must be positive", c.maxResponseBytes)
-	case c.initialPageSize < 1:
-		return fmt.Errorf("inbox: page size %d must be at least 1", c.initialPageSize)
+	case c.initialPageSize < 1 || c.initialPageSize > maxLearnedPageSize:
+		return fmt.Errorf("inbox: page size %d must be between 1 and %d", c.initialPageSize, maxLearnedPageSize)
 	case strings.ContainsAny(c.token, "\r\n"):
 		return errors.New("inbox: token contains a line break")
 	}
@@ -224,14 +230,47 @@ func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// PageSize returns the page size the client currently assumes.
-func (c *Client) PageSize() int { return int(c.pageSize.Load()) }
+// confirmedBit marks, in Client.pageSize, a page size a walk confirmed.
+const confirmedBit = 1 << 32
 
-// learnPageSize raises the assumed page size to n if n is bigger.
-func (c *Client) learnPageSize(n int) {
+// maxLearnedPageSize bounds what LearnPageSize accepts, far above any real
+// page (a page is also bounded by WithMaxResponseBytes).
+const maxLearnedPageSize = 1 << 30
+
+// PageSize returns the page size the client currently takes a full page to
+// hold: WithPageSize's until the API shows another (see LearnPageSize).
+func (c *Client) PageSize() int {
+	size, _ := c.pageSizeState()
+	return size
+}
+
+// pageSizeState returns the page size and whether a walk confirmed it.
+func (c *Client) pageSizeState() (size int, confirmed bool) {
+	v := c.pageSize.Load()
+	return int(v &^ confirmedBit), v&confirmedBit != 0
+}
+
+// LearnPageSize tells the client that the API's full pages hold n contacts,
+// as a walk concluded when a page of n contacts was followed by a non-empty
+// page. The size is then confirmed: it may be smaller than assumed so far,
+// and a shorter page is the last one for certain (Page.Inferred false).
+// Values below 1 are ignored. It is safe for concurrent use; the last call
+// wins. *Client implements PageSizeLearner with it.
+func (c *Client) LearnPageSize(n int) {
+	if n < 1 {
+		return
+	}
+	c.pageSize.Store(int64(min(n, maxLearnedPageSize)) | confirmedBit)
+}
+
+// learnLongerPage raises the assumed page size to n when a page of n
+// contacts arrived and n is bigger. A confirmed size that a page exceeds
+// was wrong (or the API changed): the new size is only assumed.
+func (c *Client) learnLongerPage(n int) {
+	n = min(n, maxLearnedPageSize)
 	for {
 		cur := c.pageSize.Load()
-		if int64(n) <= cur || c.pageSize.CompareAndSwap(cur, int64(n)) {
+		if int64(n) <= cur&^confirmedBit || c.pageSize.CompareAndSwap(cur, int64(n)) {
 			return
 		}
 	}
@@ -413,7 +452,8 @@ func (c *Client) interpret(resp *http.Response, data []byte, page, n int) (*Page
 	status := resp.StatusCode
 	switch {
 	case status >= 200 && status < 300:
-		p, err := decodePage(data, status, page, c.PageSize())
+		size, confirmed := c.pageSizeState()
+		p, err := decodePage(data, status, page, size, confirmed)
 		if err != nil {
 			var ae *APIError
 			if errors.As(err, &ae) {
@@ -421,7 +461,7 @@ func (c *Client) interpret(resp *http.Response, data []byte, page, n int) (*Page
 			}
 			return nil, 0, err
 		}
-		c.learnPageSize(len(p.Users))
+		c.learnLongerPage(len(p.Users))
 		return p, 0, nil
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		msg, _ := errorEnvelope(data)

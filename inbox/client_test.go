@@ -74,6 +74,7 @@ func TestNewClientOptions(t *testing.T) {
 		{"max below base", WithBackoff(2*time.Second, time.Second)},
 		{"zero max bytes", WithMaxResponseBytes(0)},
 		{"zero page size", WithPageSize(0)},
+		{"absurd page size", WithPageSize(maxLearnedPageSize + 1)},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -644,26 +645,94 @@ func TestUsersObserver(t *testing.T) {
 }
 
 func TestUsersLearnsPageSize(t *testing.T) {
-	c, mux := setup(t, WithPageSize(3))
-	handleUsers(mux, func(n int, w http.ResponseWriter, _ *http.Request) {
-		size := map[int]int{1: 5, 2: 4}[n]
-		writeJSON(w, 200, pageBody(0, size, nil))
-	})
-	tests := []struct {
-		wantLast bool
-		wantSize int
-	}{
-		{wantLast: false, wantSize: 5}, // 5 > 3: not short; learnt
-		{wantLast: true, wantSize: 5},  // 4 < 5: the last page
+	// step is one call: LearnPageSize(learn) when learn != 0, else a
+	// Users call answered with a page of size contacts.
+	type step struct {
+		learn, size  int
+		wantLast     bool
+		wantInferred bool
+		wantSize     int
 	}
-	for i, tt := range tests {
-		page, err := c.Users(context.Background(), Filter{Page: i + 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if page.Last != tt.wantLast || c.PageSize() != tt.wantSize {
-			t.Errorf("call %d: last %v, page size %d; want %v, %d", i+1, page.Last, c.PageSize(), tt.wantLast, tt.wantSize)
-		}
+	tests := []struct {
+		name  string
+		opts  []Option
+		steps []step
+	}{
+		{"a bigger page raises the size, a shorter one is the last", []Option{WithPageSize(3)}, []step{
+			{size: 5, wantSize: 5}, // 5 > 3: not short; learnt
+			{size: 4, wantLast: true, wantInferred: true, wantSize: 5}, // 4 < 5: last, as far as we know
+		}},
+		{"a confirmed size may go down and makes a short page certain", nil, []step{
+			{size: 15, wantLast: true, wantInferred: true, wantSize: DefaultPageSize},
+			{learn: 15, wantSize: 15},
+			{size: 15, wantSize: 15},
+			{size: 7, wantLast: true, wantSize: 15},
+		}},
+		{"a page longer than the confirmed size unconfirms it", nil, []step{
+			{learn: 10, wantSize: 10},
+			{size: 12, wantSize: 12},
+			{size: 11, wantLast: true, wantInferred: true, wantSize: 12},
+		}},
+		{"nonsense sizes are ignored", []Option{WithPageSize(4)}, []step{
+			{learn: -1, wantSize: 4},
+			{size: 3, wantLast: true, wantInferred: true, wantSize: 4},
+		}},
+		{"the last learnt size wins", nil, []step{
+			{learn: 10, wantSize: 10},
+			{learn: 30, wantSize: 30},
+			{size: 20, wantLast: true, wantSize: 30},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux := setup(t, tt.opts...)
+			sizes := make(chan int, 1)
+			handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
+				writeJSON(w, 200, pageBody(0, <-sizes, nil))
+			})
+			for i, st := range tt.steps {
+				if st.learn != 0 {
+					c.LearnPageSize(st.learn)
+				} else {
+					sizes <- st.size
+					page, err := c.Users(context.Background(), Filter{Page: i + 1})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if page.Last != st.wantLast || page.Inferred != st.wantInferred {
+						t.Errorf("step %d: last %v inferred %v; want %v, %v", i+1, page.Last, page.Inferred, st.wantLast, st.wantInferred)
+					}
+				}
+				if c.PageSize() != st.wantSize {
+					t.Errorf("step %d: page size %d, want %d", i+1, c.PageSize(), st.wantSize)
+				}
+			}
+		})
+	}
+}
+
+// TestLearnPageSizeConcurrent runs LearnPageSize against Users (and the
+// upward learning in it) under -race; the size ends up one of those seen.
+func TestLearnPageSizeConcurrent(t *testing.T) {
+	c, mux := setup(t)
+	handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, 200, pageBody(0, 25, nil))
+	})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				c.LearnPageSize(10 + i)
+				return
+			}
+			if _, err := c.Users(context.Background(), Filter{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if size := c.PageSize(); size != 25 && (size < 10 || size > 16) {
+		t.Errorf("page size %d: neither a learnt size nor the page seen", size)
 	}
 }
 

@@ -13,16 +13,19 @@ import (
 )
 
 // DecodePage reads the body of a successful POST /inbox/users answer for
-// server page page, assuming full pages hold pageSize contacts. It is
-// tolerant as inbox-api.md asks: unknown fields are ignored, missing ones
-// and values of an unexpected type leave zero values. success:false is an
-// *APIError; a body that is not a JSON object, or whose data is missing or
-// not an array of objects, is a *BadResponseError.
+// server page page, assuming (without having confirmed it) that full pages
+// hold pageSize contacts: a Last concluded from that size is Inferred. It
+// is tolerant as inbox-api.md asks: unknown fields are ignored, missing
+// ones and values of an unexpected type leave zero values. success:false
+// is an *APIError; a body that is not a JSON object, or whose data is
+// missing or not an array of objects, is a *BadResponseError.
 func DecodePage(body []byte, page, pageSize int) (*Page, error) {
-	return decodePage(body, 200, page, pageSize)
+	return decodePage(body, 200, page, pageSize, false)
 }
 
-func decodePage(body []byte, status, page, pageSize int) (*Page, error) {
+// decodePage is DecodePage for an answer of HTTP status status; confirmed
+// says that a walk has seen the API's page size to be pageSize.
+func decodePage(body []byte, status, page, pageSize int, confirmed bool) (*Page, error) {
 	page, pageSize = max(page, 1), max(pageSize, 1)
 	bad := func(reason string, err error) error {
 		return &BadResponseError{StatusCode: status, Reason: reason, Err: err}
@@ -54,7 +57,7 @@ func decodePage(body []byte, status, page, pageSize int) (*Page, error) {
 		users = append(users, wc.user())
 	}
 	p := &Page{Number: page, Users: users}
-	p.Total, p.Last = env.pageInfo(page, pageSize, len(users))
+	p.Total, p.Last, p.Inferred = env.pageInfo(page, pageSize, confirmed, len(users))
 	return p, nil
 }
 
@@ -135,34 +138,47 @@ func (p *paging) totalPages() int {
 	return p.TotalPages.int()
 }
 
-// pageInfo returns the total (-1 if unknown) and whether page, holding n
-// contacts, is the last one. An empty page always is; an explicit
-// hasMore/hasNextPage wins over the rest (it knows the real page size);
-// then totalPages; then a page shorter than pageSize, or a total reached.
-func (e *envelope) pageInfo(page, pageSize, n int) (total int, last bool) {
+// pageInfo returns the total (-1 if unknown), whether page, holding n
+// contacts, is the last one, and whether that conclusion is only inferred
+// from pageSize (see Page.Inferred). An empty page always is the last; an
+// explicit hasMore/hasNextPage wins over the rest (it knows the real page
+// size); then totalPages; then a page shorter than pageSize, or a total
+// reached.
+func (e *envelope) pageInfo(page, pageSize int, confirmed bool, n int) (total int, last, inferred bool) {
 	total = e.paging.total()
 	if total < 0 {
 		total = e.Meta.total()
 	}
 	if n == 0 {
-		return total, true
+		return total, true, false
 	}
 	more := e.paging.hasMore()
 	if more == nil {
 		more = e.Meta.hasMore()
 	}
 	if more != nil {
-		return total, !bool(*more)
+		return total, !bool(*more), false
 	}
 	pages := e.paging.totalPages()
 	if pages < 0 {
 		pages = e.Meta.totalPages()
 	}
 	if pages >= 0 {
-		return total, page >= pages
+		return total, page >= pages, false
 	}
+	// seen counts the contacts up to this page exactly on page 1, or when
+	// the page size is confirmed; otherwise it is an estimate.
 	seen := (page-1)*pageSize + n
-	return total, n < pageSize || (total >= 0 && seen >= total)
+	exact := page == 1 || confirmed
+	if total >= 0 && exact && seen >= total {
+		return total, true, false
+	}
+	short := n < pageSize
+	last = short || (total >= 0 && seen >= total)
+	// A short page against a confirmed size is the end, unless a total
+	// says otherwise; anything else rests on a size that may be wrong.
+	inferred = last && !(short && confirmed && total < 0)
+	return total, last, inferred
 }
 
 // wireContact is a contact as the API may send it; see inbox-api.md.

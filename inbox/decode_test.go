@@ -190,39 +190,57 @@ func TestDecodePagePaging(t *testing.T) {
 		}
 		return s
 	}
+	short, full := contacts(2), contacts(3)
 	tests := []struct {
-		name      string
-		body      string
-		page      int
-		wantTotal int
-		wantLast  bool
+		name         string
+		body         string
+		page         int
+		confirmed    bool // the page size 3 was confirmed by a walk
+		wantTotal    int
+		wantLast     bool
+		wantInferred bool
 	}{
-		{"full page, no totals", `{"success":true,"data":[` + contacts(3) + `]}`, 1, -1, false},
-		{"short page", `{"success":true,"data":[` + contacts(2) + `]}`, 1, -1, true},
-		{"empty page", `{"success":true,"data":[]}`, 4, -1, true},
-		{"empty page although hasMore", `{"success":true,"hasMore":true,"data":[]}`, 4, -1, true},
-		{"total reached", `{"success":true,"total":6,"data":[` + contacts(3) + `]}`, 2, 6, true},
-		{"total not reached", `{"success":true,"total":7,"data":[` + contacts(3) + `]}`, 2, 7, false},
-		{"totalCount as a string", `{"success":true,"totalCount":"40","data":[` + contacts(3) + `]}`, 1, 40, false},
-		{"count", `{"success":true,"count":3,"data":[` + contacts(3) + `]}`, 1, 3, true},
-		{"meta total", `{"success":true,"meta":{"total":9},"data":[` + contacts(3) + `]}`, 3, 9, true},
-		{"meta of the wrong type", `{"success":true,"meta":"none","data":[` + contacts(3) + `]}`, 1, -1, false},
-		{"hasMore false", `{"success":true,"hasMore":false,"data":[` + contacts(3) + `]}`, 1, -1, true},
-		{"hasNextPage true beats a short page", `{"success":true,"hasNextPage":true,"data":[` + contacts(2) + `]}`, 1, -1, false},
-		{"meta hasMore false", `{"success":true,"meta":{"hasMore":false},"data":[` + contacts(3) + `]}`, 1, -1, true},
-		{"totalPages reached", `{"success":true,"totalPages":2,"data":[` + contacts(3) + `]}`, 2, -1, true},
-		{"totalPages not reached", `{"success":true,"totalPages":5,"data":[` + contacts(3) + `]}`, 2, -1, false},
-		{"negative total is unknown", `{"success":true,"total":-1,"data":[` + contacts(3) + `]}`, 1, -1, false},
-		{"success absent", `{"data":[` + contacts(3) + `]}`, 1, -1, false},
+		{"full page, no totals", `{"success":true,"data":[` + full + `]}`, 1, false, -1, false, false},
+		{"short page", `{"success":true,"data":[` + short + `]}`, 1, false, -1, true, true},
+		{"short page, confirmed size", `{"success":true,"data":[` + short + `]}`, 2, true, -1, true, false},
+		{"full page, confirmed size", `{"success":true,"data":[` + full + `]}`, 2, true, -1, false, false},
+		{"empty page", `{"success":true,"data":[]}`, 4, false, -1, true, false},
+		{"empty page although hasMore", `{"success":true,"hasMore":true,"data":[]}`, 4, false, -1, true, false},
+		{"total reached on page 1", `{"success":true,"total":2,"data":[` + short + `]}`, 1, false, 2, true, false},
+		{"total reached, counting pages of an assumed size", `{"success":true,"total":6,"data":[` + full + `]}`, 2, false, 6, true, true},
+		{"total reached, confirmed size", `{"success":true,"total":6,"data":[` + full + `]}`, 2, true, 6, true, false},
+		{"total not reached", `{"success":true,"total":7,"data":[` + full + `]}`, 2, false, 7, false, false},
+		{"short page although the total says more", `{"success":true,"total":7,"data":[` + short + `]}`, 1, false, 7, true, true},
+		{"confirmed short page although the total says more", `{"success":true,"total":9,"data":[` + short + `]}`, 2, true, 9, true, true},
+		{"totalCount as a string", `{"success":true,"totalCount":"40","data":[` + full + `]}`, 1, false, 40, false, false},
+		{"count", `{"success":true,"count":3,"data":[` + full + `]}`, 1, false, 3, true, false},
+		{"meta total", `{"success":true,"meta":{"total":9},"data":[` + full + `]}`, 3, false, 9, true, true},
+		{"meta of the wrong type", `{"success":true,"meta":"none","data":[` + full + `]}`, 1, false, -1, false, false},
+		{"hasMore false", `{"success":true,"hasMore":false,"data":[` + full + `]}`, 1, false, -1, true, false},
+		{"hasMore false on a short page", `{"success":true,"hasMore":false,"data":[` + short + `]}`, 1, false, -1, true, false},
+		{"hasNextPage true beats a short page", `{"success":true,"hasNextPage":true,"data":[` + short + `]}`, 1, false, -1, false, false},
+		{"meta hasMore false", `{"success":true,"meta":{"hasMore":false},"data":[` + full + `]}`, 1, false, -1, true, false},
+		{"totalPages reached", `{"success":true,"totalPages":2,"data":[` + full + `]}`, 2, false, -1, true, false},
+		{"totalPages reached on a short page", `{"success":true,"totalPages":1,"data":[` + short + `]}`, 1, false, -1, true, false},
+		{"totalPages not reached", `{"success":true,"totalPages":5,"data":[` + full + `]}`, 2, false, -1, false, false},
+		{"negative total is unknown", `{"success":true,"total":-1,"data":[` + full + `]}`, 1, false, -1, false, false},
+		{"success absent", `{"data":[` + full + `]}`, 1, false, -1, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			page, err := DecodePage([]byte(tt.body), tt.page, 3)
+			page, err := decodePage([]byte(tt.body), 200, tt.page, 3, tt.confirmed)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if page.Number != tt.page || page.Total != tt.wantTotal || page.Last != tt.wantLast {
-				t.Errorf("page %d total %d last %v; want %d, %d, %v", page.Number, page.Total, page.Last, tt.page, tt.wantTotal, tt.wantLast)
+			if page.Number != tt.page || page.Total != tt.wantTotal || page.Last != tt.wantLast || page.Inferred != tt.wantInferred {
+				t.Errorf("page %d total %d last %v inferred %v; want %d, %d, %v, %v", page.Number, page.Total,
+					page.Last, page.Inferred, tt.page, tt.wantTotal, tt.wantLast, tt.wantInferred)
+			}
+			if !tt.confirmed {
+				exported, err := DecodePage([]byte(tt.body), tt.page, 3)
+				if err != nil || !reflect.DeepEqual(exported, page) {
+					t.Errorf("DecodePage = %+v, %v; want what decodePage gave for an assumed size", exported, err)
+				}
 			}
 		})
 	}
@@ -304,6 +322,9 @@ func FuzzDecodePage(f *testing.F) {
 		f.Add(body, 1, 20)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, page, pageSize int) {
+		if confirmed, err := decodePage(body, 200, page, pageSize, true); err == nil {
+			checkInferred(t, confirmed)
+		}
 		p, err := DecodePage(body, page, pageSize)
 		if err != nil {
 			var bad *BadResponseError
@@ -319,6 +340,7 @@ func FuzzDecodePage(f *testing.F) {
 		if len(p.Users) == 0 && !p.Last {
 			t.Fatal("an empty page is not the last")
 		}
+		checkInferred(t, p)
 		for _, u := range p.Users {
 			if u.UnreadMessage < 0 {
 				t.Fatalf("negative unread count %d", u.UnreadMessage)
@@ -330,6 +352,14 @@ func FuzzDecodePage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkInferred fails unless an Inferred page is a non-empty last page.
+func checkInferred(t *testing.T, p *Page) {
+	t.Helper()
+	if p.Inferred && (!p.Last || len(p.Users) == 0) {
+		t.Fatalf("inferred page: last %v with %d users", p.Last, len(p.Users))
+	}
 }
 
 func BenchmarkDecodePage(b *testing.B) {

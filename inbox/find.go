@@ -11,6 +11,15 @@ type Source interface {
 	Users(ctx context.Context, f Filter) (*Page, error)
 }
 
+// PageSizeLearner is a Source that can be told the API's page size. Walks
+// (Pages, All, Find across pages) tell it when they see a page of n
+// contacts followed by a non-empty page: n is then a full page. *Client
+// implements it; a Source wrapping a Client (a cache) should forward it, as
+// walks look for it on the Source they are given.
+type PageSizeLearner interface {
+	LearnPageSize(n int)
+}
+
 // Defaults of FindOptions.
 const (
 	DefaultFindLimit = 20  // contacts wanted when Limit is 0
@@ -49,7 +58,16 @@ type Found struct {
 // opt.Match accepts until opt.Limit are found, the results end, or
 // opt.MaxScan raw contacts were examined. A plain query (Match nil, Offset 0)
 // makes exactly one request and, when Limit covers it, returns the server
-// page as it is.
+// page as it is, its Next following the page's Last (SPEC §11: no
+// look-ahead request).
+//
+// Otherwise Find walks: it does not stop on a page whose Last is only
+// Inferred but fetches the next page, and ends on an empty page or an
+// explicit last one. That costs at most one request more at the end of the
+// results, and none once the source has learnt the page size: crossing
+// from a page to a non-empty next one teaches src (a PageSizeLearner) the
+// page size. When Limit is reached on the last contact of an Inferred last
+// page, Next is the following page, which may turn out to be empty.
 func Find(ctx context.Context, src Source, f Filter, from Cursor, opt FindOptions) (*Found, error) {
 	opt = opt.withDefaults()
 	page := from.Page
@@ -57,6 +75,7 @@ func Find(ctx context.Context, src Source, f Filter, from Cursor, opt FindOption
 		page = max(f.Page, 1)
 	}
 	w := &finder{src: src, filter: f, opt: opt, found: &Found{Total: -1}}
+	w.learner, _ = src.(PageSizeLearner)
 	if opt.Match == nil && from.Offset == 0 {
 		return w.plain(ctx, page)
 	}
@@ -75,10 +94,11 @@ func (o FindOptions) withDefaults() FindOptions {
 
 // finder is the state of one Find.
 type finder struct {
-	src    Source
-	filter Filter
-	opt    FindOptions
-	found  *Found
+	src     Source
+	learner PageSizeLearner // src, when it learns page sizes; else nil
+	filter  Filter
+	opt     FindOptions
+	found   *Found
 }
 
 func (w *finder) fetch(ctx context.Context, page int) (*Page, error) {
@@ -121,11 +141,17 @@ func (w *finder) plain(ctx context.Context, page int) (*Found, error) {
 // walk scans raw contacts from at, page after page.
 func (w *finder) walk(ctx context.Context, at Cursor) (*Found, error) {
 	fd := w.found
+	prev := 0 // contacts on the page before at.Page, when this walk read it
 	for {
 		p, err := w.fetch(ctx, at.Page)
 		if err != nil {
 			return nil, err
 		}
+		if prev > 0 && len(p.Users) > 0 && w.learner != nil {
+			w.learner.LearnPageSize(prev) // the previous page was a full one
+		}
+		last := endsWalk(p, prev)
+		prev = len(p.Users)
 		if w.opt.Match == nil {
 			fd.Total = p.Total
 		}
@@ -139,12 +165,12 @@ func (w *finder) walk(ctx context.Context, at Cursor) (*Found, error) {
 			if w.opt.Match == nil || w.opt.Match(p.Users[i]) {
 				fd.Users = append(fd.Users, p.Users[i])
 				if len(fd.Users) >= w.opt.Limit {
-					fd.Next = after(p, at.Page, i+1)
+					fd.Next = cursorAfter(at.Page, i+1, len(p.Users), last)
 					return fd, nil
 				}
 			}
 		}
-		next := after(p, at.Page, len(p.Users))
+		next := cursorAfter(at.Page, len(p.Users), len(p.Users), last)
 		if next == nil {
 			return fd, nil // the end of the results
 		}
@@ -162,11 +188,36 @@ func (w *finder) walk(ctx context.Context, at Cursor) (*Found, error) {
 // the next page, or nil when p was the last page (or MaxPage). The page
 // number is passed, not read from p, as a Source need not fill p.Number.
 func after(p *Page, page, n int) *Cursor {
-	if n < len(p.Users) {
+	return cursorAfter(page, n, len(p.Users), p.Last)
+}
+
+// cursorAfter returns the cursor right after the first n of the size raw
+// contacts of server page page, which is the last page when last is true.
+func cursorAfter(page, n, size int, last bool) *Cursor {
+	if n < size {
 		return &Cursor{Page: page, Offset: n}
 	}
-	if p.Last || page >= MaxPage {
+	if last || page >= MaxPage {
 		return nil
 	}
 	return &Cursor{Page: page + 1}
+}
+
+// endsWalk reports whether a walk ends with page p, whose predecessor in
+// the walk held prev contacts (0 when p is the walk's first page). An empty
+// page always does, whatever its Source said. A Last that is only Inferred
+// does not, unless the walk itself settles it: a non-empty page follows a
+// full page of prev contacts and is shorter than that, with no total to
+// say otherwise. (The Source may not have decoded p knowing the size, as
+// it learns it from p arriving.)
+func endsWalk(p *Page, prev int) bool {
+	switch {
+	case len(p.Users) == 0:
+		return true
+	case !p.Last:
+		return false
+	case !p.Inferred:
+		return true
+	}
+	return prev > 0 && len(p.Users) < prev && p.Total < 0
 }

@@ -11,13 +11,18 @@ import (
 
 // memSource is an in-memory inbox of Users, pageSize a page, behaving like
 // the API: pages in order, an empty page after the last, Last on a short
-// page. It records the pages asked for.
+// page. It records the pages asked for. With assumed set it behaves like a
+// Client that takes pages to hold assumed contacts: a shorter page is the
+// last, Inferred, until LearnPageSize confirms a size.
 type memSource struct {
 	users     []User
 	pageSize  int
 	withTotal bool
 	failPage  int // answer this page with an error
 	asked     []int
+	assumed   int   // 0: the source knows pageSize
+	confirmed bool  // LearnPageSize was called
+	learnt    []int // what LearnPageSize was told
 }
 
 func (s *memSource) Users(_ context.Context, f Filter) (*Page, error) {
@@ -27,11 +32,24 @@ func (s *memSource) Users(_ context.Context, f Filter) (*Page, error) {
 	}
 	first := min((f.Page-1)*s.pageSize, len(s.users))
 	end := min(first+s.pageSize, len(s.users))
-	p := &Page{Number: f.Page, Users: s.users[first:end], Total: -1, Last: end-first < s.pageSize}
+	size := s.pageSize
+	if s.assumed > 0 {
+		size = s.assumed
+	}
+	n := end - first
+	p := &Page{Number: f.Page, Users: s.users[first:end], Total: -1, Last: n < size}
+	p.Inferred = p.Last && n > 0 && s.assumed > 0 && !s.confirmed
 	if s.withTotal {
 		p.Total = len(s.users)
 	}
 	return p, nil
+}
+
+func (s *memSource) LearnPageSize(n int) {
+	s.learnt = append(s.learnt, n)
+	if s.assumed > 0 {
+		s.assumed, s.confirmed = n, true
+	}
 }
 
 // numbered returns n users u00..; every third one (0, 3, 6, 9) is online.
@@ -173,6 +191,109 @@ func TestFind(t *testing.T) {
 				t.Errorf("Requests %d, but the source was asked %v", got.Requests, src.asked)
 			}
 		})
+	}
+}
+
+// TestFindUnknownPageSize: the source takes pages to hold 6 contacts; the
+// server's hold 4, so every page looks like the last until a walk shows
+// otherwise (online: every third user).
+func TestFindUnknownPageSize(t *testing.T) {
+	online := func(u User) bool { return u.Online }
+	all := func(User) bool { return true }
+	cur := func(page, offset int) *Cursor { return &Cursor{Page: page, Offset: offset} }
+	tests := []struct {
+		name       string
+		users      int
+		from       Cursor
+		opt        FindOptions
+		want       []int
+		next       *Cursor
+		requests   int
+		wantLearnt []int
+	}{
+		{
+			name: "predicate: every page walked, learning the size", users: 10, from: Cursor{Page: 1},
+			opt:  FindOptions{Match: online},
+			want: []int{0, 3, 6, 9}, requests: 3, wantLearnt: []int{4, 4},
+		},
+		{
+			name: "predicate: a short page after a full one ends the walk", users: 6, from: Cursor{Page: 1},
+			opt:  FindOptions{Match: online},
+			want: []int{0, 3}, requests: 2, wantLearnt: []int{4},
+		},
+		{
+			name: "predicate: a single short page costs one extra request", users: 3, from: Cursor{Page: 1},
+			opt:  FindOptions{Match: online},
+			want: []int{0}, requests: 2,
+		},
+		{
+			name: "predicate: Limit on the last contact of a page that only seems last", users: 8, from: Cursor{Page: 1},
+			opt:  FindOptions{Match: all, Limit: 4},
+			want: []int{0, 1, 2, 3}, next: cur(2, 0), requests: 1,
+		},
+		{
+			name: "no predicate, from an offset, across pages", users: 10, from: Cursor{Page: 1, Offset: 2},
+			opt:  FindOptions{Limit: 4},
+			want: []int{2, 3, 4, 5}, next: cur(2, 2), requests: 2, wantLearnt: []int{4},
+		},
+		{
+			name: "MaxScan at the end of a page that only seems last", users: 10, from: Cursor{Page: 1},
+			opt:  FindOptions{Match: online, MaxScan: 4},
+			want: []int{0, 3}, next: cur(2, 0), requests: 1,
+		},
+		{
+			name: "plain: one request, Next from Last as it is", users: 10, from: Cursor{Page: 1},
+			opt:  FindOptions{Limit: 1 << 20},
+			want: []int{0, 1, 2, 3}, requests: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &memSource{users: numbered(tt.users), pageSize: 4, assumed: 6}
+			got, err := Find(context.Background(), src, Filter{}, tt.from, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := indexes(got.Users); !reflect.DeepEqual(g, tt.want) {
+				t.Errorf("users %v, want %v", g, tt.want)
+			}
+			if !reflect.DeepEqual(got.Next, tt.next) {
+				t.Errorf("next %v, want %v", got.Next, tt.next)
+			}
+			if got.Requests != tt.requests || len(src.asked) != tt.requests {
+				t.Errorf("Requests %d, pages asked %v; want %d", got.Requests, src.asked, tt.requests)
+			}
+			if !reflect.DeepEqual(src.learnt, tt.wantLearnt) {
+				t.Errorf("learnt %v, want %v", src.learnt, tt.wantLearnt)
+			}
+		})
+	}
+}
+
+// TestFindPlainAfterLearning: once a walk taught the source its page size,
+// a plain query (still one request) gets the right Next on every page.
+func TestFindPlainAfterLearning(t *testing.T) {
+	src := &memSource{users: numbered(10), pageSize: 4, assumed: 6}
+	plain := FindOptions{Limit: 1 << 20}
+	before, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1}, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Next != nil {
+		t.Fatalf("next %v before learning; the page looked like the last", before.Next)
+	}
+	if _, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1}, FindOptions{Match: func(User) bool { return false }}); err != nil {
+		t.Fatal(err)
+	}
+	for page, want := range map[int]*Cursor{1: {Page: 2}, 2: {Page: 3}, 3: nil} {
+		src.asked = nil
+		got, err := Find(context.Background(), src, Filter{}, Cursor{Page: page}, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Next, want) || got.Requests != 1 || len(src.asked) != 1 {
+			t.Errorf("page %d: next %v after %d requests; want %v after 1", page, got.Next, len(src.asked), want)
+		}
 	}
 }
 

@@ -7,18 +7,29 @@ import (
 )
 
 // Pages walks the results of f from page f.Page (1 if unset) to the last
-// page, yielding them in order. Up to lookahead following pages are fetched
+// page, yielding the non-empty pages in order (or, when there are no
+// results, the one empty page). Up to lookahead following pages are fetched
 // concurrently ahead of the consumer (0 fetches one page at a time); pages
 // fetched past the last one are wasted requests, the price of look-ahead.
 // An error is yielded once and ends the walk. When the consumer stops early,
 // fetches in flight are cancelled and waited for before Pages returns.
 // The walk never goes past MaxPage.
+//
+// The API's page size is not documented, so a page whose Last is only
+// Inferred does not end the walk: the next page is read too, and the walk
+// ends on an empty page (not yielded) or an explicit last one. That costs
+// at most one request more than the pages themselves, and none when the
+// walk reads two pages or more of an API that sends no total: a page
+// followed by a non-empty page is a full one, which settles the end and
+// which the walk tells the client (LearnPageSize). A yielded page may thus
+// say Last and still be followed by another.
 func (c *Client) Pages(ctx context.Context, f Filter, lookahead int) iter.Seq2[*Page, error] {
 	return walkPages(ctx, c, f, lookahead)
 }
 
 // All yields the contacts of every page of Pages, in order; an error is
-// yielded once, with a zero User, and ends the walk.
+// yielded once, with a zero User, and ends the walk. Like Pages, it reads
+// past a last page that is only Inferred (at most one request more).
 func (c *Client) All(ctx context.Context, f Filter, lookahead int) iter.Seq2[User, error] {
 	return func(yield func(User, error) bool) {
 		for p, err := range c.Pages(ctx, f, lookahead) {
@@ -41,6 +52,8 @@ type fetched struct {
 	err  error
 }
 
+// walkPages is Pages over any Source; it teaches src the page size when
+// src is a PageSizeLearner.
 func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Seq2[*Page, error] {
 	return func(yield func(*Page, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
@@ -61,11 +74,14 @@ func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Se
 			})
 			return out
 		}
+		learner, _ := src.(PageSizeLearner)
 		lookahead = max(lookahead, 0)
 		next := max(f.Page, 1) // the next page to start fetching
 		var queue []<-chan fetched
+		prev := 0         // contacts on the page yielded last; 0 before the first
+		maybeEnd := false // that page was the last, Inferred: only its successor matters
 		for {
-			for len(queue) <= lookahead && next <= MaxPage {
+			for len(queue) <= lookahead && next <= MaxPage && !(maybeEnd && len(queue) > 0) {
 				queue = append(queue, fetch(next))
 				next++
 			}
@@ -77,9 +93,16 @@ func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Se
 			if r.err == nil && r.page == nil {
 				r.page = &Page{Last: true, Total: -1}
 			}
-			if !yield(r.page, r.err) || r.err != nil || r.page.Last {
+			if r.err == nil && len(r.page.Users) == 0 && prev > 0 {
+				return // the end, after the last non-empty page: nothing to yield
+			}
+			if r.err == nil && prev > 0 && learner != nil {
+				learner.LearnPageSize(prev) // a non-empty page follows a full one
+			}
+			if !yield(r.page, r.err) || r.err != nil || endsWalk(r.page, prev) {
 				return
 			}
+			prev, maybeEnd = len(r.page.Users), r.page.Last
 		}
 	}
 }

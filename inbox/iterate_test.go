@@ -15,6 +15,13 @@ import (
 // empty data after the last page. It returns the pages requested, in order.
 func serveInbox(t *testing.T, mux *http.ServeMux, total, pageSize int) func() []int {
 	t.Helper()
+	return serveInboxWith(t, mux, total, pageSize, nil)
+}
+
+// serveInboxWith is serveInbox adding the top-level fields extra returns
+// for a page (extra may be nil).
+func serveInboxWith(t *testing.T, mux *http.ServeMux, total, pageSize int, extra func(page int) map[string]any) func() []int {
+	t.Helper()
 	var mu sync.Mutex
 	var pages []int
 	handleUsers(mux, func(_ int, w http.ResponseWriter, r *http.Request) {
@@ -26,7 +33,11 @@ func serveInbox(t *testing.T, mux *http.ServeMux, total, pageSize int) func() []
 		pages = append(pages, f.Page)
 		mu.Unlock()
 		first := min((f.Page-1)*pageSize, total)
-		writeJSON(w, 200, pageBody(first, min(pageSize, total-first), nil))
+		var fields map[string]any
+		if extra != nil {
+			fields = extra(f.Page)
+		}
+		writeJSON(w, 200, pageBody(first, min(pageSize, total-first), fields))
 	})
 	return func() []int {
 		mu.Lock()
@@ -45,7 +56,8 @@ func TestPages(t *testing.T) {
 		wantRequests []int // min and max number of requests
 	}{
 		{"sequential, short last page", 7, 0, 0, []int{1, 2, 3}, []int{3, 3}},
-		{"sequential, empty page after a full one", 6, 0, 0, []int{1, 2, 3}, []int{3, 3}},
+		// The empty page ends the walk but is not yielded (it holds nothing).
+		{"sequential, empty page after a full one", 6, 0, 0, []int{1, 2}, []int{3, 3}},
 		{"sequential from page 2", 7, 2, 0, []int{2, 3}, []int{2, 2}},
 		{"empty inbox", 0, 1, 0, []int{1}, []int{1, 1}},
 		// Look-ahead may fetch up to 2 pages past the last one.
@@ -75,6 +87,159 @@ func TestPages(t *testing.T) {
 				t.Errorf("%d requests (%v), want %d to %d", n, requested(), tt.wantRequests[0], tt.wantRequests[1])
 			}
 		})
+	}
+}
+
+// TestPagesUnknownPageSize walks servers whose page size the client does
+// not know (it assumes DefaultPageSize): every contact comes once, in
+// order; the walk makes at most one request beyond what it needs; and the
+// client learns the server's page size once it saw two non-empty pages.
+func TestPagesUnknownPageSize(t *testing.T) {
+	for _, size := range []int{10, 15, 20, 25} {
+		for _, total := range []int{0, 7, 15, 20, 25, 45, 50, 60} {
+			pages := (total + size - 1) / size // non-empty pages
+			// The non-empty pages, plus the empty one when the last is
+			// full (nothing says it is the last) or when it is the only
+			// one: a single page teaches nothing, so whether it is short
+			// is not known (the one extra request this design allows).
+			wantRequests := pages
+			if pages <= 1 || total%size == 0 {
+				wantRequests++
+			}
+			for _, lookahead := range []int{0, 2} {
+				t.Run(fmt.Sprintf("size %d, %d contacts, look-ahead %d", size, total, lookahead), func(t *testing.T) {
+					c, mux := setup(t)
+					requested := serveInbox(t, mux, total, size)
+					var ids []string
+					for u, err := range c.All(context.Background(), Filter{}, lookahead) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						ids = append(ids, u.ID)
+					}
+					if len(ids) != total {
+						t.Fatalf("%d contacts, want %d", len(ids), total)
+					}
+					for i, id := range ids {
+						if want := fmt.Sprintf("66e07fd940c43d176eaf%04x", i); id != want {
+							t.Fatalf("contact %d is %s, want %s", i, id, want)
+						}
+					}
+					n := len(requested())
+					if lookahead == 0 && n != wantRequests || n < wantRequests || n > wantRequests+lookahead+1 {
+						t.Errorf("%d requests %v, want %d (+ up to %d of look-ahead)", n, requested(), wantRequests, lookahead+1)
+					}
+					wantSize := DefaultPageSize
+					switch {
+					case pages >= 2:
+						wantSize = size // learnt
+					case total > DefaultPageSize:
+						wantSize = total // a longer page raised it
+					}
+					if c.PageSize() != wantSize {
+						t.Errorf("page size %d after the walk, want %d", c.PageSize(), wantSize)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestPagesExplicitLast: a page the API says is the last ends the walk
+// without the extra request, however short it is.
+func TestPagesExplicitLast(t *testing.T) {
+	tests := []struct {
+		name  string
+		total int
+		extra func(page int) map[string]any
+		want  int // requests
+	}{
+		{"hasMore false", 7, func(int) map[string]any { return map[string]any{"hasMore": false} }, 1},
+		{"hasNextPage false on page 2", 12, func(p int) map[string]any { return map[string]any{"hasNextPage": p < 2} }, 2},
+		{"totalPages", 12, func(int) map[string]any { return map[string]any{"totalPages": 2} }, 2},
+		{"total reached on page 1", 7, func(int) map[string]any { return map[string]any{"total": 7} }, 1},
+		{"total with a size the walk learnt", 25, func(int) map[string]any { return map[string]any{"total": 25} }, 3},
+		{"nothing said: the extra request", 7, nil, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux := setup(t) // assumes 20 a page; the server sends 10
+			requested := serveInboxWith(t, mux, tt.total, 10, tt.extra)
+			users := 0
+			for p, err := range c.Pages(context.Background(), Filter{}, 0) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				users += len(p.Users)
+			}
+			if users != tt.total || len(requested()) != tt.want {
+				t.Errorf("%d users after requests %v; want %d after %d", users, requested(), tt.total, tt.want)
+			}
+		})
+	}
+}
+
+// learningSource is a Source in front of another, like the bot's cache,
+// that forwards LearnPageSize when forward is set.
+type learningSource struct {
+	src     Source
+	forward bool
+	learnt  atomic.Int32 // calls of LearnPageSize
+}
+
+func (s *learningSource) Users(ctx context.Context, f Filter) (*Page, error) {
+	return s.src.Users(ctx, f)
+}
+
+func (s *learningSource) LearnPageSize(n int) {
+	s.learnt.Add(1)
+	if l, ok := s.src.(PageSizeLearner); ok && s.forward {
+		l.LearnPageSize(n)
+	}
+}
+
+// TestWalksTeachTheSourceTheyAreGiven: walks look for PageSizeLearner on
+// the Source they walk, not on a *Client behind it.
+func TestWalksTeachTheSourceTheyAreGiven(t *testing.T) {
+	walks := []struct {
+		name string
+		walk func(Source) error
+	}{
+		{"Pages", func(src Source) error {
+			for _, err := range walkPages(context.Background(), src, Filter{}, 1) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"Find", func(src Source) error {
+			_, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1},
+				FindOptions{Match: func(User) bool { return false }})
+			return err
+		}},
+	}
+	for _, w := range walks {
+		for _, forward := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, forwarding %v", w.name, forward), func(t *testing.T) {
+				c, mux := setup(t)
+				serveInbox(t, mux, 35, 10)
+				src := &learningSource{src: c, forward: forward}
+				if err := w.walk(src); err != nil {
+					t.Fatal(err)
+				}
+				if src.learnt.Load() == 0 {
+					t.Error("the walk did not teach the source")
+				}
+				wantSize := DefaultPageSize
+				if forward {
+					wantSize = 10
+				}
+				if c.PageSize() != wantSize {
+					t.Errorf("client page size %d, want %d", c.PageSize(), wantSize)
+				}
+			})
+		}
 	}
 }
 
@@ -286,5 +451,41 @@ func TestAllError(t *testing.T) {
 	}
 	if errs != 1 {
 		t.Errorf("%d errors yielded, want 1", errs)
+	}
+}
+
+// emptySource answers every page with no contacts and flags that do not
+// say so; it counts the calls.
+type emptySource struct {
+	inferred bool
+	calls    atomic.Int32
+}
+
+func (s *emptySource) Users(context.Context, Filter) (*Page, error) {
+	s.calls.Add(1)
+	return &Page{Total: -1, Last: s.inferred, Inferred: s.inferred}, nil
+}
+
+// TestWalksEndOnAnEmptyPage: an empty page ends a walk whatever its
+// Source claims, so that a confused Source cannot run one to MaxPage.
+func TestWalksEndOnAnEmptyPage(t *testing.T) {
+	for _, inferred := range []bool{false, true} {
+		t.Run(fmt.Sprint("inferred ", inferred), func(t *testing.T) {
+			src := &emptySource{inferred: inferred}
+			pages := 0
+			for _, err := range walkPages(context.Background(), src, Filter{}, 0) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages++
+			}
+			found, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1}, FindOptions{Match: func(User) bool { return true }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pages != 1 || found.Next != nil || src.calls.Load() != 2 {
+				t.Errorf("%d pages yielded, Find next %v, %d calls; want 1, nil, 2", pages, found.Next, src.calls.Load())
+			}
+		})
 	}
 }

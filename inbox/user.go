@@ -56,10 +56,20 @@ type Page struct {
 	Users  []User // in the API's order (newest createdAt first)
 	// Total is the number of matching contacts when the API reported it, or -1.
 	Total int
-	// Last is true when this page is known to be the last one: the API said
+	// Last is true when this page is taken to be the last one: the API said
 	// so (hasMore, totalPages, total), the page came back empty, or it was
 	// shorter than the client's page size.
 	Last bool
+	// Inferred is true when Last rests only on the page size the client
+	// assumes, which the API never states: the page was shorter than a
+	// size no walk has confirmed, or a total was reached only by counting
+	// the earlier pages at that size, or a total says more are to come
+	// while the page is short. No explicit signal (hasMore, hasNextPage,
+	// totalPages, a total reached on page 1) backs it and the page is not
+	// empty, so the next page may still hold contacts. Walks (Pages, All,
+	// Find across pages) look at the next page rather than stop here; a
+	// single page (a plain Find) takes Last as it is.
+	Inferred bool
 }
 
 // Cursor is a position in the stream of server results: a server page and an
