@@ -60,7 +60,7 @@ func (o *BotOptions) defaults() {
 		o.ProgressAfter = 5 * time.Second
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+		o.HTTPClient = newSlackHTTPClient()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -68,6 +68,16 @@ func (o *BotOptions) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// newSlackHTTPClient is the client for Slack's Web API and response_urls.
+// Go's default transport keeps 2 idle connections per host, so a burst of
+// answers would open (and TLS-handshake) one connection each to
+// hooks.slack.com; keeping more idle lets the next burst reuse them.
+func newSlackHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 128
+	return &http.Client{Timeout: 15 * time.Second, Transport: t}
 }
 
 // Bot is the Slack bot: a Socket Mode event loop that acks every envelope at
