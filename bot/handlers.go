@@ -107,6 +107,8 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 
 // answer asks the inbox and posts the rendered answer, or the failure in words.
 func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Position, responseURL string, r reply, ephemeral bool, out *outcome) {
+	ctx, cancel := context.WithTimeout(ctx, b.answerTimeout())
+	defer cancel()
 	ans, err := b.svc.Ask(ctx, q, pos)
 	if err != nil {
 		out.result, out.err = "inbox_error", err

@@ -325,7 +325,7 @@ func (b *Bot) work(ctx context.Context) {
 // can neither hang nor crash the bot; a panic is logged, counted and told
 // to the user.
 func (b *Bot) runJob(ctx context.Context, j job) {
-	ctx, cancel := context.WithTimeout(ctx, b.jobTimeout())
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout) // the longest job; answers bound themselves tighter
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
@@ -340,9 +340,13 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 	j.run(ctx)
 }
 
-// jobTimeout bounds one command: every inbox attempt, with room for backoff
-// and for a few pages of a client-side walk.
-func (b *Bot) jobTimeout() time.Duration {
+// exportTimeout bounds a job as a whole: an export of many pages is the
+// longest (10,000 contacts take under a minute against a 300 ms inbox).
+const exportTimeout = 15 * time.Minute
+
+// answerTimeout bounds one answer: every inbox attempt, with room for
+// backoff and for a few pages of a client-side walk.
+func (b *Bot) answerTimeout() time.Duration {
 	return time.Duration(b.cfg.InboxMaxAttempts)*b.cfg.InboxTimeout*2 + 30*time.Second
 }
 
