@@ -3,7 +3,6 @@ package bot
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -116,22 +115,11 @@ func TestE2EIdenticalRequestsAreCoalesced(t *testing.T) {
 	const n = 20
 	h := startE2E(t)
 	h.inbox.SetLatency(300 * time.Millisecond)
-	var wg sync.WaitGroup
-	deliveries := make([]*slacktest.Delivery, n)
-	for i := range n {
-		wg.Go(func() {
-			d, err := h.slack.SlashCommand(h.ctx, slacktest.SlashOptions{Text: "online tag:vip"})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			deliveries[i] = d
-		})
+	same := make([]slacktest.SlashOptions, n)
+	for i := range same {
+		same[i] = slacktest.SlashOptions{Text: "online tag:vip"}
 	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	deliveries := h.commandsAtOnce(same)
 	var first slacktest.Response
 	for i, d := range deliveries {
 		h.waitAck(d)

@@ -236,6 +236,44 @@ func (h *e2e) commandAs(o slacktest.SlashOptions) *slacktest.Delivery {
 	return d
 }
 
+// commandsAtOnce sends one command per options value, all at once, and
+// returns their deliveries in the same order.
+func (h *e2e) commandsAtOnce(opts []slacktest.SlashOptions) []*slacktest.Delivery {
+	h.t.Helper()
+	ds := make([]*slacktest.Delivery, len(opts))
+	var wg sync.WaitGroup
+	for i, o := range opts {
+		wg.Go(func() {
+			d, err := h.slack.SlashCommand(h.ctx, o)
+			if err != nil {
+				h.t.Error(err)
+				return
+			}
+			ds[i] = d
+		})
+	}
+	wg.Wait()
+	if h.t.Failed() {
+		h.t.FailNow()
+	}
+	return ds
+}
+
+// waitRun waits for Run to return after h.stop and fails unless it
+// returned nil.
+func (h *e2e) waitRun(notReturned string) {
+	h.t.Helper()
+	select {
+	case err := <-h.runErr:
+		h.runErr <- err
+		if err != nil {
+			h.t.Fatalf("Run after SIGTERM: %v", err)
+		}
+	case <-h.ctx.Done():
+		h.t.Fatal(notReturned)
+	}
+}
+
 func (h *e2e) waitAck(d *slacktest.Delivery) slacktest.Ack {
 	h.t.Helper()
 	ack, err := d.WaitAck(h.ctx)

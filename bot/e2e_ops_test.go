@@ -122,15 +122,7 @@ func TestE2EShutdownDrainsInFlightWork(t *testing.T) {
 	d := h.command("online")
 	e2ePoll(t, h.ctx, "the inbox request in flight", func() bool { return h.inbox.Count() > 0 })
 	h.stop()
-	select {
-	case err := <-h.runErr:
-		h.runErr <- err
-		if err != nil {
-			t.Fatalf("Run after SIGTERM: %v", err)
-		}
-	case <-h.ctx.Done():
-		t.Fatal("Run did not return after SIGTERM")
-	}
+	h.waitRun("Run did not return after SIGTERM")
 	// Run returned only after the in-flight answer was posted.
 	for _, r := range h.slack.Responses() {
 		if r.URL == d.ResponseURL && r.Error == "" {
@@ -155,15 +147,7 @@ func TestE2EShutdownDrainIsBounded(t *testing.T) {
 	e2ePoll(t, h.ctx, "the inbox request in flight", func() bool { return h.inbox.Count() > 0 })
 	stopped := time.Now()
 	h.stop()
-	select {
-	case err := <-h.runErr:
-		h.runErr <- err
-		if err != nil {
-			t.Fatalf("Run after SIGTERM: %v", err)
-		}
-	case <-h.ctx.Done():
-		t.Fatal("Run did not return: the drain is unbounded")
-	}
+	h.waitRun("Run did not return: the drain is unbounded")
 	if took := time.Since(stopped); took > 200*time.Millisecond+noticeTimeout+2*time.Second {
 		t.Errorf("Run took %s to return with a 200ms drain bound", took)
 	}

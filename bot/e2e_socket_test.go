@@ -207,23 +207,12 @@ func TestE2ELoad200(t *testing.T) {
 	const n = 200
 	h := startE2E(t)
 	h.inbox.SetLatency(300 * time.Millisecond)
-	ds := make([]*slacktest.Delivery, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			// Distinct queries: no coalescing, 200 inbox requests in flight.
-			d, err := h.slack.SlashCommand(h.ctx, slacktest.SlashOptions{Text: fmt.Sprintf("seen:%dd", i+1), UserID: fmt.Sprintf("U0LOAD%03d", i)})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			ds[i] = d
-		})
+	distinct := make([]slacktest.SlashOptions, n)
+	for i := range distinct {
+		// Distinct queries: no coalescing, 200 inbox requests in flight.
+		distinct[i] = slacktest.SlashOptions{Text: fmt.Sprintf("seen:%dd", i+1), UserID: fmt.Sprintf("U0LOAD%03d", i)}
 	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	ds := h.commandsAtOnce(distinct)
 	for _, d := range ds {
 		h.waitAck(d)
 	}
