@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convertalk/inboxbot/bot/slacktest"
 	"github.com/convertalk/inboxbot/inbox"
 )
 
@@ -150,5 +151,5 @@ func waitCalls(t *testing.T, src *gatedSource, n int32) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	e2ePoll(t, ctx, "the inbox call", func() bool { return src.calls.Load() >= n })
+	slacktest.Poll(t, ctx, "the inbox call", func() bool { return src.calls.Load() >= n })
 }

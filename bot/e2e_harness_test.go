@@ -198,7 +198,7 @@ func (h *e2e) checkSlackSaw(allowLost bool) {
 func (h *e2e) waitStatus(path string, status int) {
 	h.t.Helper()
 	got := 0
-	e2ePoll(h.t, h.ctx, fmt.Sprintf("%s to answer %d", path, status), func() bool {
+	slacktest.Poll(h.t, h.ctx, fmt.Sprintf("%s to answer %d", path, status), func() bool {
 		got, _ = h.get(path)
 		return got == status
 	})
@@ -370,7 +370,7 @@ func (h *e2e) metric(name string, labels ...string) float64 {
 func (h *e2e) waitMetric(want float64, name string, labels ...string) {
 	h.t.Helper()
 	got := 0.0
-	e2ePoll(h.t, h.ctx, fmt.Sprintf("%s%v to be %v", name, labels, want), func() bool {
+	slacktest.Poll(h.t, h.ctx, fmt.Sprintf("%s%v to be %v", name, labels, want), func() bool {
 		got = h.metric(name, labels...)
 		return got == want
 	})
@@ -517,20 +517,6 @@ func assertContains(t *testing.T, what, s string, subs ...string) {
 	for _, sub := range subs {
 		if !strings.Contains(s, sub) {
 			t.Errorf("%s does not say %q:\n%.1500s", what, sub, s)
-		}
-	}
-}
-
-// e2ePoll waits for cond with a deadline, for state nothing signals.
-func e2ePoll(t *testing.T, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
 		}
 	}
 }

@@ -75,7 +75,7 @@ func TestE2EOneLogLinePerCommand(t *testing.T) {
 		{"query", "", "refused"},
 	}
 	var recs []map[string]any
-	e2ePoll(t, h.ctx, "a log line per command", func() bool {
+	slacktest.Poll(t, h.ctx, "a log line per command", func() bool {
 		recs = h.logLines("command")
 		return len(recs) >= len(want)
 	})
@@ -120,7 +120,7 @@ func TestE2EShutdownDrainsInFlightWork(t *testing.T) {
 	h := startE2E(t)
 	h.inbox.SetLatency(400 * time.Millisecond)
 	d := h.command("online")
-	e2ePoll(t, h.ctx, "the inbox request in flight", func() bool { return h.inbox.Count() > 0 })
+	slacktest.Poll(t, h.ctx, "the inbox request in flight", func() bool { return h.inbox.Count() > 0 })
 	h.stop()
 	h.waitRun("Run did not return after SIGTERM")
 	// Run returned only after the in-flight answer was posted.
@@ -144,7 +144,7 @@ func TestE2EShutdownDrainIsBounded(t *testing.T) {
 		withBotOptions(func(o *BotOptions) { o.DrainTimeout = 200 * time.Millisecond }))
 	h.inbox.SetFault(inboxtest.Hang())
 	d := h.command("online")
-	e2ePoll(t, h.ctx, "the inbox request in flight", func() bool { return h.inbox.Count() > 0 })
+	slacktest.Poll(t, h.ctx, "the inbox request in flight", func() bool { return h.inbox.Count() > 0 })
 	stopped := time.Now()
 	h.stop()
 	h.waitRun("Run did not return: the drain is unbounded")
@@ -222,7 +222,7 @@ func TestMainRunUntilSIGTERM(t *testing.T) {
 	wait, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
 	addr := ""
-	e2ePoll(t, wait, "the start-up log line", func() bool {
+	slacktest.Poll(t, wait, "the start-up log line", func() bool {
 		for _, line := range strings.Split(logs.String(), "\n") {
 			var rec struct{ Msg, HTTP string }
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "inboxbot starting" {
@@ -231,7 +231,7 @@ func TestMainRunUntilSIGTERM(t *testing.T) {
 		}
 		return addr != ""
 	})
-	e2ePoll(t, wait, "/readyz", func() bool {
+	slacktest.Poll(t, wait, "/readyz", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			return false
@@ -247,7 +247,7 @@ func TestMainRunUntilSIGTERM(t *testing.T) {
 	if _, err := d.WaitAck(wait); err != nil {
 		t.Fatal(err)
 	}
-	e2ePoll(t, wait, "the inbox request in flight", func() bool { return inbox.Count() > 0 })
+	slacktest.Poll(t, wait, "the inbox request in flight", func() bool { return inbox.Count() > 0 })
 	sigterm()
 	select {
 	case err := <-done:

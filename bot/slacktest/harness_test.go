@@ -100,20 +100,6 @@ func (b *bot) waitEvent(ctx context.Context, typ socketmode.EventType) socketmod
 	}
 }
 
-// poll waits for cond with a deadline, for state the server has no wait for.
-func poll(t *testing.T, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		}
-	}
-}
-
 // openURL calls apps.connections.open with the app token and returns the
 // websocket URL.
 func openURL(t *testing.T, ctx context.Context, srv *Server) string {

@@ -262,7 +262,7 @@ func TestReconnect(t *testing.T) {
 			if cmd = b.waitEvent(ctx, socketmode.EventTypeSlashCommand).Data.(slack.SlashCommand); cmd.Text != "two" {
 				t.Errorf("second command text %q", cmd.Text)
 			}
-			poll(t, ctx, "old socket gone", func() bool { return srv.Connected() == 1 })
+			Poll(t, ctx, "old socket gone", func() bool { return srv.Connected() == 1 })
 		})
 	}
 }
@@ -378,7 +378,7 @@ func TestRawAcks(t *testing.T) {
 				_ = ws.WriteMessage(websocket.TextMessage, []byte(tt.frame(d.EnvelopeID)))
 				tt.wantError = "duplicate"
 			}
-			poll(t, ctx, "protocol error", func() bool { return len(srv.ProtocolErrors()) == 1 })
+			Poll(t, ctx, "protocol error", func() bool { return len(srv.ProtocolErrors()) == 1 })
 			if pe := srv.ProtocolErrors()[0]; !strings.Contains(pe.Reason, tt.wantError) {
 				t.Errorf("protocol error %q, want %q", pe.Reason, tt.wantError)
 			}
@@ -429,7 +429,7 @@ func TestCloseEndsEverything(t *testing.T) {
 		ws.Close()
 	}
 	client.CloseIdleConnections()
-	poll(t, ctx, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+	Poll(t, ctx, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
 }
 
 func TestDeliveryWaitsForConnection(t *testing.T) {
