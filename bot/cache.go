@@ -53,6 +53,8 @@ func (c *cachingSource) Close() {
 
 // Users implements inbox.Source.
 func (c *cachingSource) Users(ctx context.Context, f inbox.Filter) (*inbox.Page, error) {
+	started := time.Now()
+	defer func() { addInboxWait(ctx, time.Since(started)) }()
 	body, err := json.Marshal(f)
 	if err != nil {
 		return nil, err

@@ -109,6 +109,7 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Position, responseURL string, r reply, ephemeral bool, out *outcome) {
 	ctx, cancel := context.WithTimeout(ctx, b.answerTimeout())
 	defer cancel()
+	ctx, wait := withInboxWait(ctx)
 	ans, err := b.svc.Ask(ctx, q, pos)
 	if err != nil {
 		out.result, out.err = "inbox_error", err
@@ -120,7 +121,9 @@ func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Positi
 		return
 	}
 	out.result = "ok"
-	b.metrics.answer.WithLabelValues(out.kind).Observe(b.opts.Now().Sub(out.started).Seconds())
+	took := b.opts.Now().Sub(out.started)
+	b.metrics.answer.WithLabelValues(out.kind).Observe(took.Seconds())
+	b.metrics.overhead.Observe((took - wait.total()).Seconds())
 }
 
 // noticeTimeout bounds a failure notice posted after the job's own context

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -58,9 +59,53 @@ func BenchmarkLoad200(b *testing.B) {
 	b.ReportMetric(ms(percentile(answers, 99)), "answer-p99-ms")
 	b.ReportMetric(float64(len(answers))/elapsed.Seconds(), "answers/s")
 	b.ReportMetric(ms(cpuPerAnswer), "bot-cpu-ms/answer")
+	b.ReportMetric(proc.overheadQuantile(b, 0.50)*1000, "overhead-p50-ms")
+	b.ReportMetric(proc.overheadQuantile(b, 0.99)*1000, "overhead-p99-ms")
 	b.ReportMetric(idleRSS/1024, "idle-rss-MB")
 	b.ReportMetric(proc.rss("VmHWM")/1024, "peak-rss-MB")
 	b.ReportMetric(0, "ns/op") // wall time per round is not the figure of interest
+}
+
+// BenchmarkLoadOneAtATime sends commands one after another against the same
+// 300 ms inbox: without a burst's queueing for the cores, the overhead
+// figures are the bot's own work per answer (parse, render, post).
+//
+//	go test -run '^$' -bench LoadOneAtATime -benchtime 50x ./bot/
+func BenchmarkLoadOneAtATime(b *testing.B) {
+	binary := buildInboxbot(b)
+	inboxSrv := inboxtest.New()
+	inboxSrv.SetLatency(300 * time.Millisecond)
+	inboxHTTP := httptest.NewServer(inboxSrv)
+	b.Cleanup(inboxHTTP.Close)
+	slack := slacktest.New(b)
+	proc := startBot(b, binary, slack, inboxHTTP.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var answers []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		before := len(slack.Responses())
+		d, err := slack.SlashCommand(ctx, slacktest.SlashOptions{
+			Command: "/inbox", Text: fmt.Sprintf("live seen:%dd", i+1), UserID: "U0LOAD", ChannelID: "C0LOAD",
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ack, err := d.WaitAck(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		responses, err := slack.WaitResponses(ctx, before+1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		answers = append(answers, responses[before].Time.Sub(ack.SentAt))
+	}
+	b.StopTimer()
+	b.ReportMetric(ms(percentile(answers, 99)), "answer-p99-ms")
+	b.ReportMetric(proc.overheadQuantile(b, 0.50)*1000, "overhead-p50-ms")
+	b.ReportMetric(proc.overheadQuantile(b, 0.99)*1000, "overhead-p99-ms")
+	b.ReportMetric(0, "ns/op")
 }
 
 // fireCommands sends n distinct commands at once and waits for every ack and
@@ -117,7 +162,42 @@ func fireCommands(b *testing.B, slack *slacktest.Server, n, round int) (acks, an
 }
 
 type botProcess struct {
-	cmd *exec.Cmd
+	cmd  *exec.Cmd
+	addr string // HTTP_ADDR
+}
+
+// overheadQuantile reads inboxbot_answer_overhead_seconds from the bot's
+// /metrics and returns the upper bound of the bucket holding quantile q (in
+// seconds): what each answer cost besides waiting for the inbox.
+func (p *botProcess) overheadQuantile(b *testing.B, q float64) float64 {
+	resp, err := http.Get("http://" + p.addr + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	type bucket struct{ le, count float64 }
+	var buckets []bucket
+	for _, line := range strings.Split(string(body), "\n") {
+		rest, ok := strings.CutPrefix(line, `inboxbot_answer_overhead_seconds_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le, count, _ := strings.Cut(rest, `"} `)
+		l, _ := strconv.ParseFloat(le, 64)
+		c, _ := strconv.ParseFloat(count, 64)
+		buckets = append(buckets, bucket{l, c})
+	}
+	if len(buckets) == 0 {
+		b.Fatal("no inboxbot_answer_overhead_seconds in /metrics")
+	}
+	total := buckets[len(buckets)-1].count
+	for _, bk := range buckets {
+		if bk.count >= q*total {
+			return bk.le
+		}
+	}
+	return buckets[len(buckets)-1].le
 }
 
 // rss reads a memory figure (VmRSS, VmHWM) of the bot process, in KiB.
@@ -184,7 +264,7 @@ func startBot(b *testing.B, binary string, slack *slacktest.Server, inboxURL str
 		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return &botProcess{cmd: cmd}
+				return &botProcess{cmd: cmd, addr: addr}
 			}
 		}
 		time.Sleep(20 * time.Millisecond) // polling with a deadline, not synchronising on a guess

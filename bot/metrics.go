@@ -20,6 +20,7 @@ type Metrics struct {
 	commands     *prometheus.CounterVec   // kind, outcome
 	ackLatency   prometheus.Histogram     // seconds from envelope to ack queued
 	answer       *prometheus.HistogramVec // kind; seconds from envelope to answer posted
+	overhead     prometheus.Histogram     // seconds of an answer not spent waiting for the inbox
 	inboxCalls   *prometheus.CounterVec   // outcome
 	inboxLatency prometheus.Histogram
 	inboxRetries prometheus.Counter
@@ -44,6 +45,11 @@ func NewMetrics() *Metrics {
 			Name: "inboxbot_answer_latency_seconds", Help: "Time from receiving an envelope to posting its answer.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"kind"}),
+		overhead: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "inboxbot_answer_overhead_seconds",
+			Help:    "Time of an answer not spent waiting for the inbox: queueing, parsing, rendering, posting.",
+			Buckets: []float64{.0005, .001, .002, .003, .005, .0075, .01, .025, .05, .1, .25, .5, 1},
+		}),
 		inboxCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inboxbot_inbox_attempts_total", Help: "HTTP attempts to the inbox API, by outcome.",
 		}, []string{"outcome"}),
@@ -64,7 +70,7 @@ func NewMetrics() *Metrics {
 			Name: "inboxbot_busy_rejections_total", Help: "Events turned away because the work queue was full.",
 		}),
 	}
-	r.MustRegister(m.commands, m.ackLatency, m.answer, m.inboxCalls, m.inboxLatency, m.inboxRetries,
+	r.MustRegister(m.commands, m.ackLatency, m.answer, m.overhead, m.inboxCalls, m.inboxLatency, m.inboxRetries,
 		m.slackErrors, m.panics, m.busy,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
