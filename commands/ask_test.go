@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,5 +197,19 @@ func TestAskEmptyAndErrors(t *testing.T) {
 	_, err = Ask(context.Background(), client, mustParse(t, "live"), Position{}, askNow)
 	if got := Explain(err); got == "" || got == Explain(context.Canceled) {
 		t.Errorf("an unauthorized inbox explained as %q", got)
+	}
+}
+
+// TestExplainAPIErrorQuotesTheInbox: a message from the inbox cannot format
+// or ping once rendered.
+func TestExplainAPIErrorQuotesTheInbox(t *testing.T) {
+	err := &inbox.APIError{StatusCode: 400, Message: "*bad* `x` <!channel>"}
+	got := Explain(err)
+	if want := "Convertalk refused the request (400): `*bad* 'x' <!channel>`"; got != want {
+		t.Errorf("Explain = %q, want %q", got, want)
+	}
+	text := RenderError(got).Text
+	if strings.Contains(text, "<!channel>") {
+		t.Errorf("rendered error can ping: %q", text)
 	}
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/convertalk/inboxbot/inbox"
 )
@@ -30,7 +31,7 @@ func Explain(err error) string {
 	case errors.As(err, &limited):
 		return limited.Error()
 	case errors.As(err, &apiErr):
-		return apiErr.Error()
+		return explainAPIError(apiErr)
 	case errors.As(err, &timeout):
 		return timeout.Error()
 	case errors.As(err, &bad):
@@ -43,4 +44,16 @@ func Explain(err error) string {
 		return "The request was cancelled (the bot is shutting down)."
 	}
 	return "Something went wrong on our side; the details are in the bot's log."
+}
+
+// explainAPIError words an API error for Slack. The API's message is a
+// string from the inbox: it goes in a code span (no backticks inside), so
+// it can neither ping (notices escape &, <, >) nor format anything.
+func explainAPIError(e *inbox.APIError) string {
+	if e.Message == "" {
+		return e.Error()
+	}
+	quoted := *e
+	quoted.Message = "`" + strings.ReplaceAll(e.Message, "`", "'") + "`"
+	return quoted.Error()
 }
