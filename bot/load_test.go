@@ -33,14 +33,7 @@ import (
 // idle and peak RSS. The load generator shares the machine, as in SPEC §11.
 func BenchmarkLoad200(b *testing.B) {
 	const commands = 200
-	binary := buildInboxbot(b)
-	inboxSrv := inboxtest.New()
-	inboxSrv.SetLatency(300 * time.Millisecond)
-	inboxHTTP := httptest.NewServer(inboxSrv)
-	b.Cleanup(inboxHTTP.Close)
-	slack := slacktest.New(b)
-
-	proc := startBot(b, binary, slack, inboxHTTP.URL)
+	slack, proc := startLoadRig(b)
 	idleRSS := proc.rss("VmRSS")
 
 	var acks, answers []time.Duration
@@ -72,13 +65,7 @@ func BenchmarkLoad200(b *testing.B) {
 //
 //	go test -run '^$' -bench LoadOneAtATime -benchtime 50x ./bot/
 func BenchmarkLoadOneAtATime(b *testing.B) {
-	binary := buildInboxbot(b)
-	inboxSrv := inboxtest.New()
-	inboxSrv.SetLatency(300 * time.Millisecond)
-	inboxHTTP := httptest.NewServer(inboxSrv)
-	b.Cleanup(inboxHTTP.Close)
-	slack := slacktest.New(b)
-	proc := startBot(b, binary, slack, inboxHTTP.URL)
+	slack, proc := startLoadRig(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var answers []time.Duration
@@ -230,6 +217,19 @@ func (p *botProcess) cpu() time.Duration {
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	const clockTicks = 100 // USER_HZ on Linux
 	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// startLoadRig runs inboxbot against the fake Slack and a fake inbox that
+// answers every request in 300 ms (SPEC §11's reference inbox).
+func startLoadRig(b *testing.B) (*slacktest.Server, *botProcess) {
+	b.Helper()
+	binary := buildInboxbot(b)
+	inboxSrv := inboxtest.New()
+	inboxSrv.SetLatency(300 * time.Millisecond)
+	inboxHTTP := httptest.NewServer(inboxSrv)
+	b.Cleanup(inboxHTTP.Close)
+	slack := slacktest.New(b)
+	return slack, startBot(b, binary, slack, inboxHTTP.URL)
 }
 
 func buildInboxbot(b *testing.B) string {
