@@ -26,14 +26,24 @@ type Answer struct {
 	// starts of earlier pages, most recent last, for the Prev button.
 	Start inbox.Cursor
 	Next  *inbox.Cursor
-	Back  []inbox.Cursor
+	Back  []Mark
+	// Before counts the matches on the pages before this one: rows are
+	// numbered from Before+1, by their place in the whole result.
+	Before int
 	// Total is the exact number of matches when known (the API said, or the
 	// end was reached), else -1: the header then says "N+".
 	Total int
+	// PastEnd is true when the page asked for lies past the end of the
+	// results (and some exist); Last is then the last page, when known.
+	// Prev leads there (or to page 1).
+	PastEnd bool
+	Last    *Position
 	// Scanned counts the contacts examined for a client-side predicate;
-	// Truncated is true when the scan bound stopped the walk early.
+	// Truncated is true when a bound stopped the walk early: MaxScan, or
+	// the time budget (TimedOut). Next then continues the scan.
 	Scanned   int
 	Truncated bool
+	TimedOut  bool
 	At        time.Time // when the answer was made
 }
 

@@ -12,79 +12,173 @@ import (
 // predicate examines before it stops and says "scanned N contacts".
 const MaxScan = 1000
 
+// Bounds of a scan's time (SPEC §5: a scan is bounded, and a slow inbox must
+// not hold the answer until its deadline). A scan stops at
+// scanBudgetShare of the time the answer has left, so the page it got to
+// can still be rendered and posted; without a deadline, at
+// DefaultScanBudget.
+const (
+	DefaultScanBudget = 10 * time.Second
+	scanBudgetShare   = 2 // a scan may use 1/scanBudgetShare of the time left
+)
+
+// Mark is where one page starts: its server cursor and how many matches
+// come before it (Before -1 when unknown, as from an old button).
+type Mark struct {
+	Cursor inbox.Cursor
+	Before int
+}
+
 // Position is where an answer starts: our page number, the server cursor,
-// and the starts of earlier pages for Prev. The zero Position means "the
-// page the query asks for".
+// the matches before it, and the starts of earlier pages for Prev. The
+// zero Position means "the page the query asks for".
 type Position struct {
 	Page   int
 	Cursor inbox.Cursor
-	Back   []inbox.Cursor
+	// Before counts the matches on earlier pages, -1 when unknown; rows
+	// are numbered from Before+1.
+	Before int
+	Back   []Mark
 }
 
 // PositionOf returns the position a button state points at.
 func PositionOf(s ButtonState) Position {
-	return Position{Page: s.Page, Cursor: s.Cursor, Back: s.Back}
+	return Position{Page: s.Page, Cursor: s.Cursor, Before: s.Before, Back: s.Back}
+}
+
+// ScanDeadline is when a scan that starts at now must stop, given the
+// answer's deadline (ok false when there is none): a share of the time
+// left, or DefaultScanBudget.
+func ScanDeadline(now, deadline time.Time, ok bool) time.Time {
+	if !ok {
+		return now.Add(DefaultScanBudget)
+	}
+	return now.Add(max(deadline.Sub(now), 0) / scanBudgetShare)
 }
 
 // Ask answers q from pos: it asks src for the request body of q and, for
 // queries with a client-side predicate, walks server pages until a page of
-// ours is full (bounded by MaxScan).
+// ours is full (bounded by MaxScan and by the time budget ScanDeadline
+// takes from ctx's deadline).
+//
+// A plain query makes one request. A page past the end of the results (an
+// empty page after page 1) is answered as such, with the count when it is
+// known and the way back to the last page (PastEnd, Last).
 func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time.Time) (*Answer, error) {
+	deadline, ok := ctx.Deadline()
+	opt := findOptions(q, now)
+	opt.Deadline = ScanDeadline(time.Now(), deadline, ok)
+	a := &Answer{
+		Canonical: q.WithPage(1).Canonical(),
+		Words:     q.Words(),
+		Total:     -1,
+		At:        now,
+	}
 	if pos.Page < 1 {
-		var err error
-		if pos, err = startPosition(ctx, src, q, now); err != nil {
+		start, err := startPosition(ctx, src, q, opt)
+		if err != nil {
 			return nil, err
 		}
+		if start.last != nil {
+			return a.pastEnd(q.Page(), start.pos, start.last.Before+start.lastCount), nil
+		}
+		pos = start.pos
 	}
-	base := q.WithPage(1)
-	found, err := inbox.Find(ctx, src, base.Filter(), pos.Cursor, findOptions(q, now))
+	found, err := inbox.Find(ctx, src, q.WithPage(1).Filter(), pos.Cursor, opt)
 	if err != nil {
 		return nil, err
 	}
-	a := &Answer{
-		Canonical: base.Canonical(),
-		Words:     q.Words(),
-		Users:     found.Users,
-		Page:      pos.Page,
-		Start:     pos.Cursor,
-		Next:      found.Next,
-		Back:      pos.Back,
-		Total:     -1,
-		Scanned:   found.Scanned,
-		Truncated: found.Truncated,
-		At:        now,
-	}
-	switch {
-	case !q.HasPredicate() && found.Total >= 0:
-		a.Total = found.Total
-	case found.Next == nil && !found.Truncated:
-		// The end was reached: everything before this page plus this page.
-		a.Total = matchesBefore(src, q, pos) + len(found.Users)
-	}
+	a.Users, a.Page, a.Start, a.Next, a.Back = found.Users, pos.Page, pos.Cursor, found.Next, pos.Back
+	a.Before = matchesBefore(src, q, pos)
+	a.Scanned, a.Truncated, a.TimedOut = found.Scanned, found.Truncated, found.TimedOut
 	if !q.HasPredicate() {
 		a.Scanned = 0 // nothing was filtered on our side: nothing to report
+		a.Total = found.Total
+	}
+	if len(a.Users) == 0 && a.Page > 1 && !a.Truncated {
+		return a.pastEndOf(ctx, src, q, pos, opt)
+	}
+	if a.Total < 0 && found.Next == nil && !found.Truncated {
+		// The end was reached: everything before this page plus this page.
+		a.Total = a.Before + len(a.Users)
 	}
 	return a, nil
 }
 
+// pastEndOf turns a, an empty page after page 1 (pos), into the answer
+// that says so. The count is known when the API gave a total, or when Next
+// led here: the page before ended the results exactly, and pos.Before
+// counted them. A plain page:N typed past the end asks for page 1 once
+// more (one request that only this answer makes): when it is the last
+// page, the count is known; else the way back is to page 1.
+func (a *Answer) pastEndOf(ctx context.Context, src inbox.Source, q *Query, pos Position, opt inbox.FindOptions) (*Answer, error) {
+	switch {
+	case a.Total >= 0 && !q.HasPredicate():
+		if a.Total == 0 {
+			return a.pastEnd(pos.Page, Position{}, 0), nil
+		}
+		size := serverPageSize(src)
+		page := min((a.Total+size-1)/size, pos.Page-1)
+		return a.pastEnd(pos.Page, Position{Page: page, Cursor: inbox.Cursor{Page: page}, Before: (page - 1) * size}, a.Total), nil
+	case len(pos.Back) > 0 && pos.Before >= 0:
+		prev, _ := a.PrevPosition()
+		return a.pastEnd(pos.Page, prev, pos.Before), nil
+	case !q.HasPredicate():
+		first, err := inbox.Find(ctx, src, q.WithPage(1).Filter(), inbox.Cursor{Page: 1}, opt)
+		if err != nil {
+			return nil, fmt.Errorf("page 1: %w", err)
+		}
+		if first.Next == nil { // page 1 is the last: it holds them all
+			return a.pastEnd(pos.Page, Position{Page: 1, Cursor: inbox.Cursor{Page: 1}}, len(first.Users)), nil
+		}
+	}
+	return a.pastEnd(pos.Page, Position{}, -1), nil
+}
+
+// pastEnd makes a the answer for page, which lies past the end of the
+// results: total matches (-1 unknown) on the pages up to last (zero
+// Position when unknown).
+func (a *Answer) pastEnd(page int, last Position, total int) *Answer {
+	a.Page, a.Users, a.Next = page, nil, nil
+	a.Before, a.Total = max(total, 0), total
+	if total == 0 {
+		return a // nothing matches at all: the plain empty answer
+	}
+	a.PastEnd = true
+	if last.Page >= 1 {
+		a.Last = &last
+	}
+	return a
+}
 // PageSizer is a Source that knows how many contacts a full server page
 // holds (inbox.Client learns it from the API).
 type PageSizer interface{ PageSize() int }
 
-// matchesBefore counts the matches on the pages before pos. Ours are
-// PageSize; plain queries show the server's pages, whose size the source
-// may know (else PageSize is assumed).
-func matchesBefore(src inbox.Source, q *Query, pos Position) int {
-	if q.HasPredicate() {
-		return (pos.Page - 1) * PageSize
-	}
-	size := PageSize
+// serverPageSize is the source's page size, else PageSize.
+func serverPageSize(src inbox.Source) int {
 	if ps, ok := src.(PageSizer); ok && ps.PageSize() > 0 {
-		size = ps.PageSize()
+		return ps.PageSize()
 	}
-	return (pos.Cursor.Page - 1) * size
+	return PageSize
 }
 
+// matchesBefore counts the matches on the pages before pos. With a
+// predicate, the pages that led to pos counted them (pos.Before); from an
+// old button, ours are taken to be full. Plain queries show the server's
+// pages, all of the source's page size but the last.
+func matchesBefore(src inbox.Source, q *Query, pos Position) int {
+	if q.HasPredicate() {
+		if pos.Before >= 0 {
+			return pos.Before
+		}
+		return (pos.Page - 1) * PageSize
+	}
+	return (pos.Cursor.Page-1)*serverPageSize(src) + pos.Cursor.Offset
+}
+
+// findOptions are the options of q's walks. now is the answer's clock, for
+// the predicate; Ask sets the scan's time budget (Deadline), which runs on
+// the real clock, like the inbox's timeouts.
 func findOptions(q *Query, now time.Time) inbox.FindOptions {
 	opt := inbox.FindOptions{Limit: PageSize, MaxScan: MaxScan}
 	if q.HasPredicate() {
@@ -95,34 +189,49 @@ func findOptions(q *Query, now time.Time) inbox.FindOptions {
 	return opt
 }
 
+// start is where page:N of a query begins, or, when the results end
+// before page N, the last page (last, with lastCount matches on it).
+type start struct {
+	pos       Position
+	last      *Position
+	lastCount int
+}
+
 // startPosition finds where page:N of q begins. For plain queries that is
 // server page N; with a predicate our pages are assembled from the stream,
-// so earlier pages are walked (each bounded) to find where page N starts.
-func startPosition(ctx context.Context, src inbox.Source, q *Query, now time.Time) (Position, error) {
+// so earlier pages are walked (each bounded) to find where page N starts,
+// counting their matches. When the time budget runs out on the way, the
+// page reached is shown (it says its number).
+func startPosition(ctx context.Context, src inbox.Source, q *Query, opt inbox.FindOptions) (start, error) {
 	page := q.Page()
 	if !q.HasPredicate() {
-		return Position{Page: page, Cursor: inbox.Cursor{Page: page}}, nil
+		return start{pos: Position{Page: page, Cursor: inbox.Cursor{Page: page}, Before: -1}}, nil
 	}
 	pos := Position{Page: 1, Cursor: inbox.Cursor{Page: 1}}
 	filter := q.WithPage(1).Filter()
 	for pos.Page < page {
-		found, err := inbox.Find(ctx, src, filter, pos.Cursor, findOptions(q, now))
+		found, err := inbox.Find(ctx, src, filter, pos.Cursor, opt)
 		if err != nil {
-			return Position{}, fmt.Errorf("page %d: %w", pos.Page, err)
+			return start{}, fmt.Errorf("page %d: %w", pos.Page, err)
 		}
 		if found.Next == nil {
-			break // fewer pages than asked: show the last one
+			// Fewer pages than asked: page N is past the end.
+			return start{pos: pos, last: &pos, lastCount: len(found.Users)}, nil
 		}
-		pos.Back = append(pos.Back, pos.Cursor)
+		pos.Back = append(pos.Back, Mark{Cursor: pos.Cursor, Before: pos.Before})
 		pos.Cursor = *found.Next
+		pos.Before += len(found.Users)
 		pos.Page++
+		if found.TimedOut {
+			break
+		}
 	}
-	return pos, nil
+	return start{pos: pos}, nil
 }
 
 // Here is the position that shows this answer's page again (Refresh).
 func (a *Answer) Here() Position {
-	return Position{Page: a.Page, Cursor: a.Start, Back: a.Back}
+	return Position{Page: a.Page, Cursor: a.Start, Before: a.Before, Back: a.Back}
 }
 
 // NextPosition is where Next leads; false on the last page.
@@ -130,19 +239,24 @@ func (a *Answer) NextPosition() (Position, bool) {
 	if a.Next == nil {
 		return Position{}, false
 	}
-	back := append(append([]inbox.Cursor(nil), a.Back...), a.Start)
-	return Position{Page: a.Page + 1, Cursor: *a.Next, Back: back}, true
+	back := append(append([]Mark(nil), a.Back...), Mark{Cursor: a.Start, Before: a.Before})
+	return Position{Page: a.Page + 1, Cursor: *a.Next, Before: a.Before + len(a.Users), Back: back}, true
 }
 
 // PrevPosition is where Prev leads; false on the first page. When the
 // history of page starts was cut to fit a button, Prev leads to page 1.
+// Past the end, it leads to the last page when that is known, else to
+// page 1.
 func (a *Answer) PrevPosition() (Position, bool) {
-	if a.Page <= 1 {
+	switch {
+	case a.PastEnd && a.Last != nil:
+		return *a.Last, true
+	case a.Page <= 1:
 		return Position{}, false
-	}
-	if len(a.Back) == 0 {
+	case len(a.Back) == 0 || a.PastEnd:
 		return Position{Page: 1, Cursor: inbox.Cursor{Page: 1}}, true
 	}
 	last := len(a.Back) - 1
-	return Position{Page: a.Page - 1, Cursor: a.Back[last], Back: a.Back[:last:last]}, true
+	m := a.Back[last]
+	return Position{Page: a.Page - 1, Cursor: m.Cursor, Before: m.Before, Back: a.Back[:last:last]}, true
 }

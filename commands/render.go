@@ -93,9 +93,11 @@ func queryLine(a *Answer) string {
 	return strings.Join(parts, " · ")
 }
 
+// emptyLine explains a page without contacts: past the end, a scan that
+// stopped at its bound, or nothing matches.
 func emptyLine(a *Answer) string {
-	if a.Page > 1 {
-		return "No more contacts on this page. Use ◀ Prev, or try removing a qualifier."
+	if a.PastEnd || a.Truncated {
+		return emptyReason(a)
 	}
 	what := "this query"
 	if q := Truncate(escapeCode(a.Canonical), maxQueryShown); q != "" {
@@ -127,7 +129,7 @@ func contactBlocks(a *Answer, o RenderOptions, budget int) []slack.Block {
 	for level := detailFull; level <= detailMinimal; level++ {
 		entries := make([]string, len(views))
 		for i, v := range views {
-			entries[i] = mrkdwnEntry(v, level)
+			entries[i] = rowNumber(a, i) + ". " + mrkdwnEntry(v, level)
 		}
 		sections, shown = packEntries(entries, maxSections, budget)
 		if shown == len(entries) {
@@ -226,15 +228,24 @@ func onlineDot(online bool) string {
 	return "⚪"
 }
 
+// actionsBlock is the buttons. Past the end there is only the way back
+// (and Refresh when the page has a start to show again): nothing to share
+// or export from a page that holds nothing.
 func actionsBlock(a *Answer, o RenderOptions) *slack.ActionBlock {
 	var buttons []slack.BlockElement
 	if s, ok := prevState(a); ok {
-		buttons = append(buttons, button(ActionPrev, "◀ Prev", s.Encode()))
+		buttons = append(buttons, button(ActionPrev, "◀ "+prevLabel(a), s.Encode()))
 	}
 	if s, ok := nextState(a); ok {
 		buttons = append(buttons, button(ActionNext, "Next ▶", s.Encode()).WithStyle(slack.StylePrimary))
 	}
 	here := hereState(a).Encode()
+	if a.PastEnd {
+		if a.Start.Page >= 1 {
+			buttons = append(buttons, button(ActionRefresh, "Refresh", here))
+		}
+		return slack.NewActionBlock(blockActions, buttons...)
+	}
 	buttons = append(buttons, button(ActionRefresh, "Refresh", here))
 	if o.Ephemeral {
 		buttons = append(buttons, button(ActionShare, "Share in channel", here))

@@ -87,7 +87,8 @@ func renderFixture(n int) *Answer {
 
 func withNext(a *Answer) *Answer {
 	a.Page = 2
-	a.Back = []inbox.Cursor{{Page: 1}}
+	a.Back = []Mark{{Cursor: inbox.Cursor{Page: 1}}}
+	a.Before = 20
 	a.Start = inbox.Cursor{Page: 2}
 	a.Next = &inbox.Cursor{Page: 3}
 	a.Total = -1
@@ -266,7 +267,7 @@ func TestRenderAnswerProperties(t *testing.T) {
 						}
 						if page > 1 {
 							a.Page, a.Start, a.Total = page, inbox.Cursor{Page: page, Offset: 3}, -1
-							a.Back = []inbox.Cursor{{Page: 1}, {Page: 2, Offset: 5}}
+							a.Back = []Mark{{Cursor: inbox.Cursor{Page: 1}}, {Cursor: inbox.Cursor{Page: 2, Offset: 5}, Before: 20}}
 							a.Next = &inbox.Cursor{Page: page + 1}
 						}
 						o := renderOpts(PIIMasked, webURL)

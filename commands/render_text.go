@@ -22,12 +22,16 @@ func RenderText(a *Answer, o RenderOptions) string {
 	}
 	b.WriteString(head + "\n")
 	b.WriteString(joinNonEmpty(" · ", Truncate(SanitizeText(a.Words), maxTextQuery), "page "+strconv.Itoa(max(a.Page, 1))) + "\n\n")
-	if len(a.Users) == 0 {
+	switch {
+	case len(a.Users) > 0:
+	case a.PastEnd || a.Truncated:
+		b.WriteString(emptyReason(a) + "\n\n")
+	default:
 		b.WriteString("Nothing matches. Try removing a qualifier, or /inbox help.\n\n")
 	}
-	width := len(strconv.Itoa(len(a.Users)))
+	width := len(rowNumber(a, len(a.Users)-1))
 	for i, u := range a.Users {
-		writeTextEntry(&b, i+1, width, viewOf(u, o, terminalEscapers()))
+		writeTextEntry(&b, rowNumber(a, i), width, viewOf(u, o, terminalEscapers()))
 	}
 	if line := updatedLine(a, o); line != "" {
 		b.WriteString(line + "\n")
@@ -38,8 +42,7 @@ func RenderText(a *Answer, o RenderOptions) string {
 	return b.String()
 }
 
-func writeTextEntry(b *strings.Builder, n, width int, v contactView) {
-	num := strconv.Itoa(n)
+func writeTextEntry(b *strings.Builder, num string, width int, v contactView) {
 	indent := strings.Repeat(" ", width+2)
 	b.WriteString(strings.Repeat(" ", width-len(num)) + num + ". ")
 	b.WriteString(v.name + " " + onlineDot(v.online) + " " +
@@ -61,8 +64,12 @@ func writeTextEntry(b *strings.Builder, n, width int, v contactView) {
 // textNav says which pages the shell's next/prev can reach.
 func textNav(a *Answer) string {
 	var nav []string
-	if a.Page > 1 {
-		nav = append(nav, "◀ prev")
+	if _, ok := a.PrevPosition(); ok {
+		if a.PastEnd {
+			nav = append(nav, "◀ prev ("+strings.ToLower(prevLabel(a))+")")
+		} else {
+			nav = append(nav, "◀ prev")
+		}
 	}
 	if a.Next != nil {
 		nav = append(nav, "next ▶")

@@ -180,15 +180,66 @@ func ago(t, now time.Time, loc *time.Location) string {
 }
 
 // headline is the count: exact when known, "N+" otherwise, where N counts
-// this page and the full pages before it.
+// this page and the matches before it. A page past the end, or a scan
+// that stopped at its bound before finding any, claims no count it does
+// not know.
 func headline(a *Answer) string {
 	switch {
-	case a.Total == 0, a.Total < 0 && len(a.Users) == 0:
-		return "No contacts"
 	case a.Total > 0:
 		return plural(a.Total, "contact")
+	case a.PastEnd:
+		return "No more contacts"
+	case len(a.Users) == 0 && a.Truncated:
+		return "No matches so far"
+	case a.Total == 0, a.Total < 0 && len(a.Users) == 0:
+		return "No contacts"
 	}
-	return fmt.Sprintf("%d+ contacts", max(a.Page, 1)*len(a.Users))
+	return thousands(a.Before+len(a.Users)) + "+ contacts"
+}
+
+// emptyReason says why a page past page 1, or a bounded scan, shows no
+// contact, in words shared by Block Kit and the terminal (no mrkdwn).
+func emptyReason(a *Answer) string {
+	if a.PastEnd {
+		if a.Total > 0 && a.Last != nil {
+			return fmt.Sprintf("No more contacts: the query has %s, on %s.", thousands(a.Total), pagesUpTo(a.Last.Page))
+		}
+		return fmt.Sprintf("No more contacts: page %d is past the end of the results.", a.Page)
+	}
+	which := "most recent"
+	if a.Before > 0 || a.Start.Page > 1 || a.Start.Offset > 0 {
+		which = "next"
+	}
+	stop := ""
+	if a.TimedOut {
+		stop = " before the time limit"
+	}
+	return fmt.Sprintf("None in the %s %s I scanned%s. Next ▶ continues the scan.",
+		which, pluralThousands(a.Scanned, "contact"), stop)
+}
+
+func pagesUpTo(last int) string {
+	if last <= 1 {
+		return "page 1"
+	}
+	return "pages 1-" + strconv.Itoa(last)
+}
+
+// prevLabel names where the Prev button leads: the previous page, or, past
+// the end, the last page or the first one.
+func prevLabel(a *Answer) string {
+	switch {
+	case !a.PastEnd:
+		return "Prev"
+	case a.Last != nil:
+		return "Page " + strconv.Itoa(a.Last.Page)
+	}
+	return "First page"
+}
+
+// rowNumber is the number of row i of a's page in the whole result.
+func rowNumber(a *Answer, i int) string {
+	return strconv.Itoa(max(a.Before, 0) + i + 1)
 }
 
 func plural(n int, noun string) string {
@@ -196,6 +247,26 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// pluralThousands is plural with a thousands separator: "1,000 contacts".
+func pluralThousands(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return s
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // updatedLine is the footer: when the answer was made and, for a bounded
@@ -210,10 +281,12 @@ func updatedLine(a *Answer, o RenderOptions) string {
 		parts = append(parts, "Updated "+at.In(o.Location).Format("15:04 MST"))
 	}
 	switch {
+	case a.TimedOut:
+		parts = append(parts, "scanned "+pluralThousands(a.Scanned, "contact")+" (time limit reached)")
 	case a.Truncated:
-		parts = append(parts, "scanned "+plural(a.Scanned, "contact")+" (limit reached)")
+		parts = append(parts, "scanned "+pluralThousands(a.Scanned, "contact")+" (limit reached)")
 	case a.Scanned > 0:
-		parts = append(parts, "scanned "+plural(a.Scanned, "contact"))
+		parts = append(parts, "scanned "+pluralThousands(a.Scanned, "contact"))
 	}
 	return strings.Join(parts, " · ")
 }

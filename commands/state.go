@@ -23,8 +23,16 @@ const (
 const MaxButtonValue = 2000
 
 // buttonStateVersion prefixes every encoded ButtonState, so that a later
-// format can tell old buttons (still in Slack history) from new ones.
-const buttonStateVersion = "v1|"
+// format can tell old buttons (still in Slack history) from new ones. v2
+// added the count of matches before each page ("CURSOR@BEFORE"); v1
+// buttons still decode, their counts unknown.
+const (
+	buttonStateVersion   = "v2|"
+	buttonStateVersionV1 = "v1|"
+)
+
+// maxBefore bounds the count of earlier matches a button may carry.
+const maxBefore = 100_000_000
 
 // ErrButtonState is wrapped by every DecodeButtonState error.
 var ErrButtonState = errors.New("commands: bad button value")
@@ -36,14 +44,18 @@ type ButtonState struct {
 	Query  string       // the canonical query
 	Cursor inbox.Cursor // where the page starts in the server's stream
 	Page   int          // our page number, 1-based
+	// Before counts the matches on the pages before this one (rows are
+	// numbered from Before+1); -1 when unknown (a v1 button).
+	Before int
 	// Back holds the starts of earlier pages, most recent last. Encode may
 	// drop the oldest ones to fit Slack's limit; Prev then leads to page 1
 	// once the remaining history is used up (see prevState).
-	Back []inbox.Cursor
+	Back []Mark
 }
 
-// Encode writes the state as "v1|PAGE|CURSOR|BACK,...|QUERY", at most
-// MaxButtonValue characters: the oldest Back cursors are dropped to fit.
+// Encode writes the state as "v2|PAGE|MARK|MARK,...|QUERY", where a MARK is
+// "CURSOR@BEFORE" (or "CURSOR" when Before is unknown), at most
+// MaxButtonValue characters: the oldest Back marks are dropped to fit.
 // The canonical query is at most 1000 characters by contract; should a
 // longer one come, it is cut so the button still fits (Slack would reject
 // the whole message otherwise) and the click shows a clear query error.
@@ -52,7 +64,7 @@ type ButtonState struct {
 // an encoded state always decodes.
 func (s ButtonState) Encode() string {
 	page := min(max(s.Page, 1), inbox.MaxPage)
-	head := buttonStateVersion + strconv.Itoa(page) + "|" + clampCursor(s.Cursor).String() + "|"
+	head := buttonStateVersion + strconv.Itoa(page) + "|" + Mark{s.Cursor, s.Before}.String() + "|"
 	query := s.Query
 	room := MaxButtonValue - len(head) - 1 // head is ASCII; 1 for the "|" before the query
 	if n := utf8.RuneCountInString(query); n > room {
@@ -74,12 +86,39 @@ func clampCursor(c inbox.Cursor) inbox.Cursor {
 // maxCursorOffset is the largest offset inbox.ParseCursor accepts.
 const maxCursorOffset = 10000
 
-// encodeBack joins the most recent cursors that fit in room characters.
-func encodeBack(back []inbox.Cursor, room int) string {
+// String writes the mark as "CURSOR@BEFORE", or "CURSOR" when Before is
+// unknown; out-of-range numbers are clamped.
+func (m Mark) String() string {
+	c := clampCursor(m.Cursor).String()
+	if m.Before < 0 {
+		return c
+	}
+	return c + "@" + strconv.Itoa(min(m.Before, maxBefore))
+}
+
+// parseMark reads what Mark.String wrote.
+func parseMark(s string) (Mark, error) {
+	cursorText, beforeText, hasBefore := strings.Cut(s, "@")
+	c, err := inbox.ParseCursor(cursorText)
+	if err != nil {
+		return Mark{}, err
+	}
+	m := Mark{Cursor: c, Before: -1}
+	if hasBefore {
+		m.Before, err = strconv.Atoi(beforeText)
+		if err != nil || m.Before < 0 || m.Before > maxBefore {
+			return Mark{}, fmt.Errorf("bad count of earlier matches %q", beforeText)
+		}
+	}
+	return m, nil
+}
+
+// encodeBack joins the most recent marks that fit in room characters.
+func encodeBack(back []Mark, room int) string {
 	parts := make([]string, 0, len(back))
 	used := 0
 	for i := len(back) - 1; i >= 0; i-- {
-		c := clampCursor(back[i]).String()
+		c := back[i].String()
 		need := len(c)
 		if len(parts) > 0 {
 			need++ // the comma
@@ -106,6 +145,9 @@ func DecodeButtonState(v string) (ButtonState, error) {
 	}
 	rest, ok := strings.CutPrefix(v, buttonStateVersion)
 	if !ok {
+		rest, ok = strings.CutPrefix(v, buttonStateVersionV1)
+	}
+	if !ok {
 		return ButtonState{}, fmt.Errorf("%w: unknown version (want prefix %q)", ErrButtonState, buttonStateVersion)
 	}
 	fields := strings.SplitN(rest, "|", 4) // the query may contain "|"
@@ -116,7 +158,7 @@ func DecodeButtonState(v string) (ButtonState, error) {
 	if err != nil || page < 1 || page > inbox.MaxPage {
 		return ButtonState{}, fmt.Errorf("%w: bad page %q", ErrButtonState, fields[0])
 	}
-	cursor, err := inbox.ParseCursor(fields[1])
+	here, err := parseMark(fields[1])
 	if err != nil {
 		return ButtonState{}, fmt.Errorf("%w: %v", ErrButtonState, err)
 	}
@@ -130,17 +172,17 @@ func DecodeButtonState(v string) (ButtonState, error) {
 	if !utf8.ValidString(fields[3]) {
 		return ButtonState{}, fmt.Errorf("%w: query is not UTF-8", ErrButtonState)
 	}
-	return ButtonState{Query: fields[3], Cursor: cursor, Page: page, Back: back}, nil
+	return ButtonState{Query: fields[3], Cursor: here.Cursor, Page: page, Before: here.Before, Back: back}, nil
 }
 
-func decodeBack(s string) ([]inbox.Cursor, error) {
+func decodeBack(s string) ([]Mark, error) {
 	if s == "" {
 		return nil, nil
 	}
 	parts := strings.Split(s, ",")
-	back := make([]inbox.Cursor, 0, len(parts))
+	back := make([]Mark, 0, len(parts))
 	for _, p := range parts {
-		c, err := inbox.ParseCursor(p)
+		c, err := parseMark(p)
 		if err != nil {
 			return nil, fmt.Errorf("%w: back: %v", ErrButtonState, err)
 		}
@@ -151,7 +193,7 @@ func decodeBack(s string) ([]inbox.Cursor, error) {
 
 // stateAt is the button state that leads to position p of a's query.
 func stateAt(a *Answer, p Position) ButtonState {
-	return ButtonState{Query: a.Canonical, Cursor: p.Cursor, Page: max(p.Page, 1), Back: p.Back}
+	return ButtonState{Query: a.Canonical, Cursor: p.Cursor, Page: max(p.Page, 1), Before: p.Before, Back: p.Back}
 }
 
 // hereState shows a's page again (Refresh, Share, Export).

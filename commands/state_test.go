@@ -10,13 +10,21 @@ import (
 	"github.com/convertalk/inboxbot/inbox"
 )
 
-func testCursors(pages ...int) []inbox.Cursor {
-	out := make([]inbox.Cursor, len(pages))
+// testCursors are marks on the given pages, with varied offsets and
+// counts (every third one unknown, as from a v1 button).
+func testCursors(pages ...int) []Mark {
+	out := make([]Mark, len(pages))
 	for i, p := range pages {
-		out[i] = inbox.Cursor{Page: p, Offset: i * 7 % 13}
+		out[i] = Mark{Cursor: inbox.Cursor{Page: p, Offset: i * 7 % 13}, Before: i*20 - 1 + i%3}
+		if i%3 == 2 {
+			out[i].Before = -1
+		}
 	}
 	return out
 }
+
+// mk is a mark without offset.
+func mk(page, before int) Mark { return Mark{Cursor: inbox.Cursor{Page: page}, Before: before} }
 
 func TestButtonStateEncode(t *testing.T) {
 	tests := []struct {
@@ -24,12 +32,14 @@ func TestButtonStateEncode(t *testing.T) {
 		state ButtonState
 		want  string
 	}{
-		{"first page", ButtonState{Query: "online tag:vip", Cursor: inbox.Cursor{Page: 1}, Page: 1}, "v1|1|1||online tag:vip"},
-		{"with history", ButtonState{Query: "live", Cursor: inbox.Cursor{Page: 3, Offset: 5}, Page: 3, Back: []inbox.Cursor{{Page: 1}, {Page: 2, Offset: 4}}}, "v1|3|3.5|1,2.4|live"},
-		{"query with separators", ButtonState{Query: `"a|b" c,d`, Cursor: inbox.Cursor{Page: 2}, Page: 2, Back: []inbox.Cursor{{Page: 1}}}, `v1|2|2|1|"a|b" c,d`},
-		{"empty query", ButtonState{Cursor: inbox.Cursor{Page: 1}, Page: 1}, "v1|1|1||"},
-		{"out of range numbers are clamped", ButtonState{Query: "q", Page: 0}, "v1|1|1||q"},
-		{"more history than pages keeps the newest", ButtonState{Query: "q", Cursor: inbox.Cursor{Page: 3}, Page: 2, Back: testCursors(1, 2)}, "v1|2|3|2.7|q"},
+		{"first page", ButtonState{Query: "online tag:vip", Cursor: inbox.Cursor{Page: 1}, Page: 1}, "v2|1|1@0||online tag:vip"},
+		{"with history", ButtonState{Query: "live", Cursor: inbox.Cursor{Page: 3, Offset: 5}, Page: 3, Before: 40,
+			Back: []Mark{mk(1, 0), {Cursor: inbox.Cursor{Page: 2, Offset: 4}, Before: 20}}}, "v2|3|3.5@40|1@0,2.4@20|live"},
+		{"query with separators", ButtonState{Query: `"a|b" c,d`, Cursor: inbox.Cursor{Page: 2}, Page: 2, Before: 20, Back: []Mark{mk(1, 0)}}, `v2|2|2@20|1@0|"a|b" c,d`},
+		{"empty query", ButtonState{Cursor: inbox.Cursor{Page: 1}, Page: 1}, "v2|1|1@0||"},
+		{"unknown counts", ButtonState{Query: "q", Cursor: inbox.Cursor{Page: 2}, Page: 2, Before: -1, Back: []Mark{mk(1, -1)}}, "v2|2|2|1|q"},
+		{"out of range numbers are clamped", ButtonState{Query: "q", Page: 0, Before: maxBefore + 1}, "v2|1|1@100000000||q"},
+		{"more history than pages keeps the newest", ButtonState{Query: "q", Cursor: inbox.Cursor{Page: 3}, Page: 2, Back: testCursors(1, 2)}, "v2|2|3@0|2.7@20|q"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,9 +76,9 @@ func TestButtonStateRoundTrip(t *testing.T) {
 // cursors; Prev then walks back what is left and lands on page 1.
 func TestButtonStateFits(t *testing.T) {
 	query := strings.Repeat("é", 1000)
-	back := make([]inbox.Cursor, 500)
+	back := make([]Mark, 500)
 	for i := range back {
-		back[i] = inbox.Cursor{Page: 99000 + i, Offset: 9999}
+		back[i] = Mark{Cursor: inbox.Cursor{Page: 99000 + i, Offset: 9999}, Before: 1980000 + 20*i}
 	}
 	s := ButtonState{Query: query, Cursor: inbox.Cursor{Page: 99500, Offset: 9999}, Page: 501, Back: back}
 	v := s.Encode()
@@ -111,11 +121,31 @@ func TestButtonStateLongQueryIsCut(t *testing.T) {
 	}
 }
 
+// Buttons of the v1 format are still in Slack's history: they decode, with
+// the counts of earlier matches unknown.
+func TestDecodeButtonStateV1(t *testing.T) {
+	got, err := DecodeButtonState("v1|3|3.5|1,2.4|live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ButtonState{Query: "live", Cursor: inbox.Cursor{Page: 3, Offset: 5}, Page: 3, Before: -1,
+		Back: []Mark{mk(1, -1), {Cursor: inbox.Cursor{Page: 2, Offset: 4}, Before: -1}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("DecodeButtonState(v1) = %+v, want %+v", got, want)
+	}
+}
+
 func TestDecodeButtonStateErrors(t *testing.T) {
 	tests := []string{
 		"",
 		"page=2",
-		"v2|1|1||q",
+		"v3|1|1||q",
+		"v2|1|1@x||q",
+		"v2|1|1@-1||q",
+		"v2|1|1@||q",
+		"v2|1|1@100000001||q",
+		"v2|2|2|1@x|q",
+		"v2|2|2@1@2||q",
 		"v1|",
 		"v1|1|1|",
 		"v1|x|1||q",
@@ -146,16 +176,18 @@ func TestDecodeButtonStateErrors(t *testing.T) {
 
 func TestPagingStates(t *testing.T) {
 	next := inbox.Cursor{Page: 3, Offset: 4}
-	a := &Answer{Canonical: "live", Page: 3, Start: inbox.Cursor{Page: 2, Offset: 9}, Next: &next,
-		Back: []inbox.Cursor{{Page: 1}, {Page: 1, Offset: 18}}}
+	a := &Answer{Canonical: "live", Page: 3, Start: inbox.Cursor{Page: 2, Offset: 9}, Next: &next, Before: 35,
+		Users: make([]inbox.User, 20),
+		Back:  []Mark{mk(1, 0), {Cursor: inbox.Cursor{Page: 1, Offset: 18}, Before: 20}}}
 
 	gotNext, ok := nextState(a)
-	wantNext := ButtonState{Query: "live", Page: 4, Cursor: next, Back: []inbox.Cursor{{Page: 1}, {Page: 1, Offset: 18}, {Page: 2, Offset: 9}}}
+	wantNext := ButtonState{Query: "live", Page: 4, Cursor: next, Before: 55,
+		Back: []Mark{mk(1, 0), {Cursor: inbox.Cursor{Page: 1, Offset: 18}, Before: 20}, {Cursor: inbox.Cursor{Page: 2, Offset: 9}, Before: 35}}}
 	if !ok || !reflect.DeepEqual(gotNext, wantNext) {
 		t.Errorf("nextState = %+v, %v; want %+v", gotNext, ok, wantNext)
 	}
 	gotPrev, ok := prevState(a)
-	wantPrev := ButtonState{Query: "live", Page: 2, Cursor: inbox.Cursor{Page: 1, Offset: 18}, Back: []inbox.Cursor{{Page: 1}}}
+	wantPrev := ButtonState{Query: "live", Page: 2, Cursor: inbox.Cursor{Page: 1, Offset: 18}, Before: 20, Back: []Mark{mk(1, 0)}}
 	if !ok || !reflect.DeepEqual(gotPrev, wantPrev) {
 		t.Errorf("prevState = %+v, %v; want %+v", gotPrev, ok, wantPrev)
 	}
@@ -163,7 +195,7 @@ func TestPagingStates(t *testing.T) {
 		t.Errorf("hereState = %+v", here)
 	}
 	// nextState must not write into a.Back's spare capacity.
-	a.Back = append(make([]inbox.Cursor, 0, 10), a.Back...)
+	a.Back = append(make([]Mark, 0, 10), a.Back...)
 	s1, _ := nextState(a)
 	a.Start = inbox.Cursor{Page: 7}
 	s2, _ := nextState(a)
@@ -190,6 +222,8 @@ func FuzzDecodeButtonState(f *testing.F) {
 	f.Add(`v1|2|2|1|"a|b" c`)
 	f.Add("v1|2|2|1,,|q")
 	f.Add("v1|99999999999999999999|1||q")
+	f.Add("v2|3|3.5@40|1@0,2.4@20|live")
+	f.Add("v2|2|2@20|1|q")
 	f.Fuzz(func(t *testing.T, v string) {
 		s, err := DecodeButtonState(v)
 		if err != nil {

@@ -2,7 +2,9 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // Source is anything that answers POST /inbox/users: the Client, a cache in
@@ -34,6 +36,14 @@ type FindOptions struct {
 	Limit int
 	// MaxScan bounds the raw contacts examined (DefaultMaxScan if <= 0).
 	MaxScan int
+	// Deadline, when not zero, bounds the walk's time: no page is fetched
+	// after it, and a fetch still running at it is abandoned; the walk then
+	// stops as at MaxScan (Truncated, TimedOut, Next where it got to). The
+	// first page is always fetched in full (under ctx alone), so a walk
+	// always makes progress. A plain Find ignores it.
+	Deadline time.Time
+	// Now is the clock Deadline is read with; time.Now when nil.
+	Now func() time.Time
 }
 
 // Found is the result of Find.
@@ -44,9 +54,11 @@ type Found struct {
 	Next *Cursor
 	// Scanned counts the raw contacts examined.
 	Scanned int
-	// Truncated is true when MaxScan stopped the walk before Limit
-	// matches or the end of the results.
+	// Truncated is true when MaxScan or Deadline stopped the walk before
+	// Limit matches or the end of the results.
 	Truncated bool
+	// TimedOut is true when it was Deadline.
+	TimedOut bool
 	// Total is the API's total when it gave one and Match is nil, else -1.
 	Total int
 	// Requests counts the server pages fetched.
@@ -88,6 +100,9 @@ func (o FindOptions) withDefaults() FindOptions {
 	}
 	if o.MaxScan <= 0 {
 		o.MaxScan = DefaultMaxScan
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }
@@ -138,12 +153,43 @@ func (w *finder) plain(ctx context.Context, page int) (*Found, error) {
 	return fd, nil
 }
 
+// errBudget is why a fetch was abandoned at FindOptions.Deadline.
+var errBudget = errors.New("inbox: find: time budget spent")
+
+// fetchInBudget fetches a page of a walk that has already fetched one: not
+// after opt.Deadline, and abandoned at it. It returns (nil, nil) when the
+// budget stopped it.
+func (w *finder) fetchInBudget(ctx context.Context, page int) (*Page, error) {
+	if w.opt.Deadline.IsZero() {
+		return w.fetch(ctx, page)
+	}
+	left := w.opt.Deadline.Sub(w.opt.Now())
+	if left <= 0 {
+		return nil, nil
+	}
+	bctx, cancel := context.WithTimeoutCause(ctx, left, errBudget)
+	defer cancel()
+	p, err := w.fetch(bctx, page)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(bctx), errBudget) {
+		return nil, nil // the budget, not the caller, ended the fetch
+	}
+	return p, err
+}
+
 // walk scans raw contacts from at, page after page.
 func (w *finder) walk(ctx context.Context, at Cursor) (*Found, error) {
 	fd := w.found
 	prev := 0 // contacts on the page before at.Page, when this walk read it
 	for {
-		p, err := w.fetch(ctx, at.Page)
+		var p *Page
+		var err error
+		if fd.Requests == 0 {
+			p, err = w.fetch(ctx, at.Page)
+		} else if p, err = w.fetchInBudget(ctx, at.Page); err == nil && p == nil {
+			fd.Truncated, fd.TimedOut = true, true
+			fd.Next = &at
+			return fd, nil
+		}
 		if err != nil {
 			return nil, err
 		}
