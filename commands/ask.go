@@ -80,7 +80,7 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 			return nil, err
 		}
 		if start.last != nil {
-			return a.pastEnd(q.Page(), start.pos, start.last.Before+start.lastCount), nil
+			return a.pastEnd(q.Page(), *start.last, start.last.Before+start.lastCount), nil
 		}
 		pos = start.pos
 	}
@@ -150,6 +150,7 @@ func (a *Answer) pastEnd(page int, last Position, total int) *Answer {
 	}
 	return a
 }
+
 // PageSizer is a Source that knows how many contacts a full server page
 // holds (inbox.Client learns it from the API).
 type PageSizer interface{ PageSize() int }
@@ -215,8 +216,15 @@ func startPosition(ctx context.Context, src inbox.Source, q *Query, opt inbox.Fi
 			return start{}, fmt.Errorf("page %d: %w", pos.Page, err)
 		}
 		if found.Next == nil {
-			// Fewer pages than asked: page N is past the end.
-			return start{pos: pos, last: &pos, lastCount: len(found.Users)}, nil
+			// Fewer pages than asked: page N is past the end. The last
+			// page is this one, or the one before when this one is empty
+			// (the page before ended exactly where a page of ours does).
+			last := pos
+			if len(found.Users) == 0 && len(pos.Back) > 0 {
+				m := pos.Back[len(pos.Back)-1]
+				last = Position{Page: pos.Page - 1, Cursor: m.Cursor, Before: m.Before, Back: pos.Back[: len(pos.Back)-1 : len(pos.Back)-1]}
+			}
+			return start{pos: pos, last: &last, lastCount: pos.Before - last.Before + len(found.Users)}, nil
 		}
 		pos.Back = append(pos.Back, Mark{Cursor: pos.Cursor, Before: pos.Before})
 		pos.Cursor = *found.Next

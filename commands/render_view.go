@@ -206,16 +206,15 @@ func emptyReason(a *Answer) string {
 		}
 		return fmt.Sprintf("No more contacts: page %d is past the end of the results.", a.Page)
 	}
-	which := "most recent"
+	scanned := thousands(a.Scanned) + " most recent " + pluralNoun(a.Scanned, "contact")
 	if a.Before > 0 || a.Start.Page > 1 || a.Start.Offset > 0 {
-		which = "next"
+		scanned = "next " + pluralThousands(a.Scanned, "contact")
 	}
 	stop := ""
 	if a.TimedOut {
 		stop = " before the time limit"
 	}
-	return fmt.Sprintf("None in the %s %s I scanned%s. Next ▶ continues the scan.",
-		which, pluralThousands(a.Scanned, "contact"), stop)
+	return "None in the " + scanned + " I scanned" + stop + ". Next ▶ continues the scan."
 }
 
 func pagesUpTo(last int) string {
@@ -247,6 +246,13 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func pluralNoun(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }
 
 // pluralThousands is plural with a thousands separator: "1,000 contacts".
