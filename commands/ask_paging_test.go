@@ -10,7 +10,6 @@ import (
 
 	"github.com/convertalk/inboxbot/commands/blockcheck"
 	"github.com/convertalk/inboxbot/inbox"
-	"github.com/convertalk/inboxbot/inbox/inboxtest"
 )
 
 // askText answers q from pos and renders it as terminal text and Block Kit
@@ -47,7 +46,7 @@ func buttonsOf(t *testing.T, m Message) map[string][2]string {
 	t.Helper()
 	var blocks []struct {
 		Elements []struct {
-			ActionID string `json:"action_id"`
+			ActionID string          `json:"action_id"`
 			Value    string          `json:"value"`
 			Text     json.RawMessage `json:"text"`
 		} `json:"elements"`
@@ -335,4 +334,3 @@ func TestScanDeadline(t *testing.T) {
 	}
 }
 
-var _ = inboxtest.DefaultToken
