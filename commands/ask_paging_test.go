@@ -333,4 +333,3 @@ func TestScanDeadline(t *testing.T) {
 		}
 	}
 }
-
