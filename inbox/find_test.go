@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // memSource is an in-memory inbox of Users, pageSize a page, behaving like
@@ -335,3 +336,80 @@ func TestFindPlainOneHTTPRequest(t *testing.T) {
 		t.Errorf("%d requests; found %d users, total %d, next %v", reqs.get(), len(found.Users), found.Total, found.Next)
 	}
 }
+
+// clockedSource is a memSource whose every fetch takes step on a fake clock.
+type clockedSource struct {
+	memSource
+	now  time.Time
+	step time.Duration
+}
+
+func (s *clockedSource) Users(ctx context.Context, f Filter) (*Page, error) {
+	s.now = s.now.Add(s.step)
+	return s.memSource.Users(ctx, f)
+}
+
+// TestFindDeadline: a walk fetches no page after FindOptions.Deadline and
+// says so (Truncated, TimedOut, Next where it stopped); the first page is
+// always read, and a plain Find ignores the deadline.
+func TestFindDeadline(t *testing.T) {
+	start := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	none := func(User) bool { return false }
+	tests := []struct {
+		name      string
+		match     func(User) bool
+		deadline  time.Duration // from start; 0: none
+		wantAsked []int
+		wantNext  *Cursor
+		timedOut  bool
+	}{
+		{"no deadline", none, 0, []int{1, 2, 3, 4, 5, 6}, nil, false},
+		{"stops after 3 pages", none, 3*time.Second + time.Millisecond, []int{1, 2, 3, 4}, &Cursor{Page: 5}, true},
+		{"first page always read", none, -time.Second, []int{1}, &Cursor{Page: 2}, true},
+		{"plain ignores it", nil, -time.Second, []int{1}, &Cursor{Page: 2}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &clockedSource{memSource: memSource{users: numbered(50), pageSize: 10}, now: start, step: time.Second}
+			opt := FindOptions{Match: tt.match, Limit: 10, MaxScan: 1000, Now: func() time.Time { return src.now }}
+			if tt.deadline != 0 {
+				opt.Deadline = start.Add(tt.deadline)
+			}
+			found, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1}, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(src.asked, tt.wantAsked) {
+				t.Errorf("asked pages %v, want %v", src.asked, tt.wantAsked)
+			}
+			if !reflect.DeepEqual(found.Next, tt.wantNext) || found.TimedOut != tt.timedOut || found.Truncated != tt.timedOut {
+				t.Errorf("next %v timedOut %v truncated %v; want %v %v", found.Next, found.TimedOut, found.Truncated, tt.wantNext, tt.timedOut)
+			}
+		})
+	}
+}
+
+// TestFindDeadlineAbandonsASlowFetch: a fetch still running at the deadline
+// is abandoned, and the walk ends there without an error.
+func TestFindDeadlineAbandonsASlowFetch(t *testing.T) {
+	mem := &memSource{users: numbered(50), pageSize: 10}
+	src := sourceFunc(func(ctx context.Context, f Filter) (*Page, error) {
+		if f.Page == 2 {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return mem.Users(ctx, f)
+	})
+	opt := FindOptions{Match: func(User) bool { return false }, Deadline: time.Now().Add(50 * time.Millisecond)}
+	found, err := Find(context.Background(), src, Filter{}, Cursor{Page: 1}, opt)
+	if err != nil {
+		t.Fatalf("Find: %v, want the walk cut at the deadline", err)
+	}
+	if !found.TimedOut || found.Next == nil || *found.Next != (Cursor{Page: 2}) || found.Scanned != 10 {
+		t.Errorf("timedOut %v next %v scanned %d", found.TimedOut, found.Next, found.Scanned)
+	}
+}
+
+type sourceFunc func(context.Context, Filter) (*Page, error)
+
+func (f sourceFunc) Users(ctx context.Context, fl Filter) (*Page, error) { return f(ctx, fl) }
