@@ -422,3 +422,29 @@ func TestE2EAuthorization(t *testing.T) {
 		t.Errorf("refused exports uploaded %d files", len(ups))
 	}
 }
+
+// TestE2EPagePastTheEnd: `/inbox online tag:vip page:9` with fewer matches
+// than a page says there are no more contacts, with their true count and a
+// button back to page 1, not a count made of empty pages with a Share
+// button (issue 6, point 1).
+func TestE2EPagePastTheEnd(t *testing.T) {
+	t.Parallel()
+	h := startE2E(t)
+	want := matching(h.inbox, func(c inboxtest.Contact) bool { return c.Online && slices.Contains(c.Tags, "vip") })
+	if len(want) == 0 || len(want) >= inboxtest.DefaultPageSize {
+		t.Fatalf("%d online vip contacts: want fewer than a page", len(want))
+	}
+	r := h.answer(h.command("online tag:vip page:9"))
+	assertContains(t, "page:9", answerText(t, r), fmt.Sprintf("No more contacts: the query has %d, on page 1.", len(want)))
+	if strings.Contains(answerText(t, r), "160 contacts") {
+		t.Error("page:9 invents 160 contacts")
+	}
+	for _, action := range []string{commands.ActionShare, commands.ActionNext, commands.ActionExport} {
+		if _, ok := buttonValue(t, r, action); ok {
+			t.Errorf("a page past the end offers %s", action)
+		}
+	}
+	back := h.answer(h.click(r, commands.ActionPrev, slacktest.ClickOptions{}))
+	assertIDs(t, "back to page 1", contactIDs(t, back), want)
+	assertContains(t, "back to page 1", answerText(t, back), fmt.Sprintf("%d contacts", len(want)), "page 1")
+}
