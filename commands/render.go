@@ -106,7 +106,12 @@ func emptyLine(a *Answer) string {
 	return "Nothing matches " + what + ". Try removing a qualifier, or `/inbox help`."
 }
 
+// fallbackText is the notification text: the count and the query, or, past
+// the end, why the page is empty.
 func fallbackText(a *Answer, head string) string {
+	if a.PastEnd {
+		return emptyReason(a) + " (" + CodeSpan(Truncate(a.Canonical, maxFallback)) + ", page " + strconv.Itoa(a.Page) + ")"
+	}
 	text := head
 	if q := Truncate(escapeCode(a.Canonical), maxFallback); q != "" {
 		text += " for `" + q + "`"

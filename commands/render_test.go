@@ -85,6 +85,30 @@ func renderFixture(n int) *Answer {
 	return a
 }
 
+// pastEnd is page 9 of a query with 9 matches, all on page 1 (known: the
+// last page is given) or with the count unknown.
+func pastEnd(known bool) *Answer {
+	a := renderFixture(0)
+	a.Page, a.Start, a.PastEnd, a.Total = 9, inbox.Cursor{Page: 9}, true, -1
+	if known {
+		a.Total = 9
+		a.Last = &Position{Page: 1, Cursor: inbox.Cursor{Page: 1}}
+	}
+	return a
+}
+
+// scanStopped is a page of a scan that a bound stopped before any match.
+func scanStopped(timedOut bool) *Answer {
+	a := renderFixture(0)
+	a.Canonical, a.Words, a.Total = "unassigned", "unassigned", -1
+	a.Scanned, a.Truncated, a.TimedOut = 1000, true, timedOut
+	if timedOut {
+		a.Scanned = 240
+	}
+	a.Next = &inbox.Cursor{Page: a.Scanned/20 + 1}
+	return a
+}
+
 func withNext(a *Answer) *Answer {
 	a.Page = 2
 	a.Back = []Mark{{Cursor: inbox.Cursor{Page: 1}}}
@@ -155,6 +179,10 @@ func TestRenderAnswerGolden(t *testing.T) {
 			a.Scanned, a.Truncated = 1000, true
 			return a
 		}(), func() RenderOptions { o := renderOpts(PIIFull, ""); o.Ephemeral = false; return o }()},
+		{"past_end_known", pastEnd(true), renderOpts(PIIMasked, "")},
+		{"past_end_unknown", pastEnd(false), renderOpts(PIIMasked, "")},
+		{"scan_bound", scanStopped(false), renderOpts(PIIMasked, "")},
+		{"scan_time_limit", scanStopped(true), renderOpts(PIIMasked, "")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,6 +204,10 @@ func TestRenderTextGolden(t *testing.T) {
 		{"empty", renderFixture(0), renderOpts(PIIMasked, "")},
 		{"twenty_page2_weburl", withNext(renderFixture(20)), renderOpts(PIIMasked, renderWebURL)},
 		{"three_full_pii", renderFixture(3), renderOpts(PIIFull, "")},
+		{"past_end_known", pastEnd(true), renderOpts(PIIMasked, "")},
+		{"past_end_unknown", pastEnd(false), renderOpts(PIIMasked, "")},
+		{"scan_bound", scanStopped(false), renderOpts(PIIMasked, "")},
+		{"scan_time_limit", scanStopped(true), renderOpts(PIIMasked, "")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +228,9 @@ func TestRenderHeadlineAndFallback(t *testing.T) {
 		{"none", renderFixture(0), "No contacts", "No contacts for `online tag:vip`"},
 		{"more pages", func() *Answer { a := renderFixture(20); a.Total, a.Next = -1, &inbox.Cursor{Page: 2}; return a }(), "20+ contacts", "20+ contacts for `online tag:vip`"},
 		{"page 2 of unknown", withNext(renderFixture(20)), "40+ contacts", "40+ contacts for `online tag:vip` (page 2)"},
+		{"past the end, count known", pastEnd(true), "9 contacts", "No more contacts: the query has 9, on page 1. (`online tag:vip`, page 9)"},
+		{"past the end, count unknown", pastEnd(false), "No more contacts", "No more contacts: page 9 is past the end of the results. (`online tag:vip`, page 9)"},
+		{"scan stopped", scanStopped(false), "No matches so far", "No matches so far for `unassigned`"},
 		{"hostile query", func() *Answer { a := renderFixture(2); a.Canonical = "<!channel> `x`"; return a }(), "2 contacts", "2 contacts for `&lt;!channel&gt; ˋxˋ`"},
 	}
 	for _, tt := range tests {
