@@ -13,13 +13,13 @@ import (
 const MaxScan = 1000
 
 // Bounds of a scan's time (SPEC §5: a scan is bounded, and a slow inbox must
-// not hold the answer until its deadline). A scan stops at
-// scanBudgetShare of the time the answer has left, so the page it got to
-// can still be rendered and posted; without a deadline, at
-// DefaultScanBudget.
+// not hold the answer until its deadline, 110 s with the defaults). A scan
+// stops at MaxScanBudget, or sooner at 1/scanBudgetShare of the time the
+// answer has left, so that the page it got to can still be rendered and
+// posted in time.
 const (
-	DefaultScanBudget = 10 * time.Second
-	scanBudgetShare   = 2 // a scan may use 1/scanBudgetShare of the time left
+	MaxScanBudget   = 10 * time.Second
+	scanBudgetShare = 2
 )
 
 // Mark is where one page starts: its server cursor and how many matches
@@ -47,13 +47,14 @@ func PositionOf(s ButtonState) Position {
 }
 
 // ScanDeadline is when a scan that starts at now must stop, given the
-// answer's deadline (ok false when there is none): a share of the time
-// left, or DefaultScanBudget.
+// answer's deadline (ok false when there is none): after MaxScanBudget, or
+// after a share of the time left when that is shorter.
 func ScanDeadline(now, deadline time.Time, ok bool) time.Time {
-	if !ok {
-		return now.Add(DefaultScanBudget)
+	budget := MaxScanBudget
+	if ok {
+		budget = min(budget, max(deadline.Sub(now), 0)/scanBudgetShare)
 	}
-	return now.Add(max(deadline.Sub(now), 0) / scanBudgetShare)
+	return now.Add(budget)
 }
 
 // Ask answers q from pos: it asks src for the request body of q and, for

@@ -323,8 +323,9 @@ func TestScanDeadline(t *testing.T) {
 		ok       bool
 		want     time.Time
 	}{
-		{time.Time{}, false, now.Add(DefaultScanBudget)},
-		{now.Add(30 * time.Second), true, now.Add(15 * time.Second)},
+		{time.Time{}, false, now.Add(MaxScanBudget)},
+		{now.Add(110 * time.Second), true, now.Add(MaxScanBudget)},
+		{now.Add(8 * time.Second), true, now.Add(4 * time.Second)},
 		{now.Add(-time.Second), true, now},
 	}
 	for _, tt := range tests {
