@@ -281,7 +281,7 @@ func TestMainRunStopsOnInvalidAppToken(t *testing.T) {
 	defer cancel()
 	err := Main(ctx, []string{"run"}, IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, BuildInfo{Version: "test"})
 	var msg bytes.Buffer
-	if code := ExitCode(err, &msg); code != 1 || errors.Is(err, context.DeadlineExceeded) {
+	if code := ExitCode(err, &msg); code != ExitConfig || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("run with a revoked app token: %v (exit %d)", err, code)
 	}
 	assertContains(t, "the exit message", msg.String(), "SLACK_APP_TOKEN", "invalid_auth")
