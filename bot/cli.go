@@ -94,7 +94,7 @@ func subcommands() []subcommand {
 		{"shell", "interactive console: type queries, see answers; no tokens needed", (*cli).shell},
 		{"query", "one query: query [--page N] [--json | --body] QUERY", (*cli).query},
 		{"demo-api", "serve the demo inbox API over HTTP: demo-api [--addr 127.0.0.1:8088]", (*cli).demoAPI},
-		{"check", "validate the configuration and test Slack and inbox connectivity", (*cli).check},
+		{"check", "report every configuration problem, then test Slack (auth.test, Socket Mode hello), the inbox and HTTP_ADDR", (*cli).check},
 		{"version", "print version, commit and Go version", (*cli).version},
 		{"help", "list the sub-commands", (*cli).help},
 	}
@@ -132,7 +132,8 @@ func (a *cli) help(context.Context, []string) error {
 	for _, sc := range subcommands() {
 		fmt.Fprintf(&b, "  %-9s %s\n", sc.name, sc.summary)
 	}
-	b.WriteString("\nConfiguration is read from the environment (see README.md).\n")
+	b.WriteString("\nConfiguration is read from the environment (see README.md); `inboxbot check` reports every problem.\n")
+	b.WriteString("Exit status: 0 success, 1 failure, 2 bad command line or query, 78 configuration error.\n")
 	b.WriteString("Try it with no tokens: inboxbot shell\n")
 	_, err := io.WriteString(a.io.Out, b.String())
 	return err

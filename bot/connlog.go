@@ -72,10 +72,14 @@ const (
 	connWarnAfter = 5           // failures in a row before saying what to check
 )
 
-// connAdvice is the warning after connWarnAfter failures in a row.
-const connAdvice = "still cannot connect to Slack: check SLACK_APP_TOKEN (an app-level xapp- token with connections:write), " +
-	"that Socket Mode is enabled for the app (api.slack.com/apps -> Socket Mode), " +
-	"and that this host reaches slack.com and wss-primary.slack.com on port 443 (network, firewall, HTTPS_PROXY)"
+// connAdviceMsg and connAdvice are the warning after connWarnAfter failures
+// in a row: what to check.
+const (
+	connAdviceMsg = "still cannot connect to Slack"
+	connAdvice    = "SLACK_APP_TOKEN (an app-level xapp- token of this app with connections:write); " +
+		"that Socket Mode is enabled for the app (api.slack.com/apps -> Socket Mode); " +
+		"that this host reaches slack.com and *.slack.com websockets on port 443 (network, firewall, HTTPS_PROXY)"
+)
 
 // handshakeTap receives slack-go's socketmode debug log and keeps only the
 // HTTP status of a refused websocket handshake: slack-go drops the response

@@ -96,20 +96,21 @@ func (a *cli) check(ctx context.Context, args []string) error {
 			fmt.Fprintf(out, "✗ %s: %s\n", what, err)
 		}
 	}
-	valid := func(names ...string) bool {
-		return !slices.ContainsFunc(names, problems.Has)
+	// Each test runs when the variables it depends on are valid.
+	var skipped []string
+	try := func(what string, test func() error, needs ...string) {
+		if slices.ContainsFunc(needs, problems.Has) {
+			skipped = append(skipped, what)
+			return
+		}
+		report(what, test())
 	}
-	if valid("SLACK_BOT_TOKEN", "SLACK_API_URL") {
-		report("Slack bot token", a.checkSlack(ctx, cfg))
-	}
-	if valid("SLACK_APP_TOKEN", "SLACK_API_URL") {
-		report("Slack app token", a.checkSocketMode(ctx, cfg))
-	}
-	if valid("INBOX_API_URL", "INBOX_API_TOKEN", "INBOX_TIMEOUT", "INBOX_MAX_ATTEMPTS") {
-		report("Convertalk inbox API", a.checkInbox(ctx, cfg))
-	}
-	if valid("HTTP_ADDR") {
-		report("HTTP_ADDR", a.checkListen(cfg))
+	try("Slack bot token", func() error { return a.checkSlack(ctx, cfg) }, "SLACK_BOT_TOKEN", "SLACK_API_URL")
+	try("Slack app token", func() error { return a.checkSocketMode(ctx, cfg) }, "SLACK_APP_TOKEN", "SLACK_API_URL")
+	try("Convertalk inbox API", func() error { return a.checkInbox(ctx, cfg) }, "INBOX_API_URL", "INBOX_API_TOKEN", "INBOX_TIMEOUT", "INBOX_MAX_ATTEMPTS")
+	try("HTTP_ADDR", func() error { return a.checkListen(cfg) }, "HTTP_ADDR")
+	if len(skipped) > 0 {
+		fmt.Fprintf(out, "· not tested until the problems above are fixed: %s\n", strings.Join(skipped, ", "))
 	}
 	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
 		fmt.Fprintf(out, "· not used yet (digests and alerts are coming): %s\n", strings.Join(unused, ", "))

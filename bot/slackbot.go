@@ -318,7 +318,7 @@ func (b *Bot) logConnectionError(evt socketmode.Event) {
 			"failures_in_a_row", v.Streak, "suppressed", v.Suppressed)
 	}
 	if v.Warn {
-		b.log.Warn(connAdvice, "failures_in_a_row", v.Streak)
+		b.log.Warn(connAdviceMsg, "check", connAdvice, "failures_in_a_row", v.Streak)
 	}
 }
 
