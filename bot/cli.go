@@ -35,17 +35,38 @@ type UsageError struct{ Message string }
 // Error implements error.
 func (e *UsageError) Error() string { return e.Message }
 
-// ExitCode prints err (if any) as one line on w and returns the exit status:
-// 0 for success or an interrupt, 2 for a bad command line or query, 1 otherwise.
+// ExitConfig is the exit status of a configuration error: EX_CONFIG of
+// sysexits.h. The systemd unit's RestartPreventExitStatus=78 stops
+// restarting a bot that cannot start until someone edits its configuration.
+const ExitConfig = 78
+
+// ExitCode prints err (if any) on w and returns the exit status: 0 for
+// success or an interrupt, 2 for a bad command line or query, 78
+// (ExitConfig) for a configuration error (one line per problem, each naming
+// its variable), 1 otherwise.
 func ExitCode(err error, w io.Writer) int {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	var ces ConfigErrors
+	if errors.As(err, &ces) {
+		for _, ce := range ces {
+			fmt.Fprintln(w, "inboxbot: "+oneLine(ce.Error()))
+		}
+		return ExitConfig
+	}
 	fmt.Fprintln(w, "inboxbot: "+oneLine(err.Error()))
 	var ue *UsageError
 	var qe *commands.QueryError
-	if errors.As(err, &ue) || errors.As(err, &qe) {
+	var ce *ConfigError
+	var cf *checkFailed
+	switch {
+	case errors.As(err, &ue) || errors.As(err, &qe):
 		return 2
+	case errors.As(err, &ce):
+		return ExitConfig
+	case errors.As(err, &cf) && cf.config:
+		return ExitConfig
 	}
 	return 1
 }
@@ -63,6 +84,8 @@ type cli struct {
 	io    IO
 	build BuildInfo
 	now   func() time.Time
+	// socketWait bounds check's wait for Socket Mode's hello (0: 15s).
+	socketWait time.Duration
 }
 
 func subcommands() []subcommand {
@@ -71,7 +94,7 @@ func subcommands() []subcommand {
 		{"shell", "interactive console: type queries, see answers; no tokens needed", (*cli).shell},
 		{"query", "one query: query [--page N] [--json | --body] QUERY", (*cli).query},
 		{"demo-api", "serve the demo inbox API over HTTP: demo-api [--addr 127.0.0.1:8088]", (*cli).demoAPI},
-		{"check", "validate the configuration and test Slack and inbox connectivity", (*cli).check},
+		{"check", "report every configuration problem, then test Slack (auth.test, Socket Mode hello), the inbox and HTTP_ADDR", (*cli).check},
 		{"version", "print version, commit and Go version", (*cli).version},
 		{"help", "list the sub-commands", (*cli).help},
 	}
@@ -109,7 +132,8 @@ func (a *cli) help(context.Context, []string) error {
 	for _, sc := range subcommands() {
 		fmt.Fprintf(&b, "  %-9s %s\n", sc.name, sc.summary)
 	}
-	b.WriteString("\nConfiguration is read from the environment (see README.md).\n")
+	b.WriteString("\nConfiguration is read from the environment (see README.md); `inboxbot check` reports every problem.\n")
+	b.WriteString("Exit status: 0 success, 1 failure, 2 bad command line or query, 78 configuration error.\n")
 	b.WriteString("Try it with no tokens: inboxbot shell\n")
 	_, err := io.WriteString(a.io.Out, b.String())
 	return err

@@ -125,8 +125,53 @@ func TestCLIQueryJSON(t *testing.T) {
 func TestCLIConfigErrorNamesVariable(t *testing.T) {
 	cleanEnv(t, map[string]string{"INBOX_TIMEOUT": "soon"})
 	_, stderr, code := runCLI(t, "", "query", "live")
-	if code != 1 || !strings.HasPrefix(stderr, "inboxbot: INBOX_TIMEOUT: ") || strings.Count(stderr, "\n") != 1 {
-		t.Errorf("exit %d, stderr %q; want one line naming INBOX_TIMEOUT", code, stderr)
+	if code != ExitConfig || !strings.HasPrefix(stderr, "inboxbot: INBOX_TIMEOUT: ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want exit 78 and one line naming INBOX_TIMEOUT", code, stderr)
+	}
+}
+
+// TestCLIRunReportsEveryProblem: `run` names every problem at once, one
+// line each, and exits 78 (EX_CONFIG) so that systemd stops restarting it.
+func TestCLIRunReportsEveryProblem(t *testing.T) {
+	cleanEnv(t, map[string]string{"LOG_FORMAT": "xml", "HTTP_ADDR": ":99999", "SLACK_APP_TOKEN": "xapp-replace-me"})
+	_, stderr, code := runCLI(t, "", "run")
+	if code != ExitConfig {
+		t.Errorf("exit %d, want %d", code, ExitConfig)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	want := []string{"SLACK_BOT_TOKEN: missing", "SLACK_APP_TOKEN: is still the example's placeholder", "INBOX_API_TOKEN: missing", "HTTP_ADDR: ", "LOG_FORMAT: "}
+	if len(lines) != len(want) {
+		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), stderr)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "inboxbot: "+w) {
+			t.Errorf("line %d is %q, want it to start with %q", i, lines[i], "inboxbot: "+w)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	two := ConfigErrors{{"SLACK_BOT_TOKEN", "missing"}, {"LOG_FORMAT", "\"xml\" is not json or text"}}
+	tests := []struct {
+		name   string
+		err    error
+		code   int
+		stderr string
+	}{
+		{"success", nil, 0, ""},
+		{"interrupt", context.Canceled, 0, ""},
+		{"usage", &UsageError{"bad flag"}, 2, "inboxbot: bad flag\n"},
+		{"one config error", &ConfigError{"HTTP_ADDR", "bad"}, ExitConfig, "inboxbot: HTTP_ADDR: bad\n"},
+		{"config errors, one line each", two, ExitConfig, "inboxbot: SLACK_BOT_TOKEN: missing\ninboxbot: LOG_FORMAT: \"xml\" is not json or text\n"},
+		{"check with config problems", &checkFailed{failed: 2, config: true}, ExitConfig, "inboxbot: check found 2 problem(s)\n"},
+		{"check with connectivity problems", &checkFailed{failed: 1}, 1, "inboxbot: check found 1 problem(s)\n"},
+		{"other", errors.New("slack socket mode stopped:\n  boom"), 1, "inboxbot: slack socket mode stopped: boom\n"},
+	}
+	for _, tt := range tests {
+		var w bytes.Buffer
+		if code := ExitCode(tt.err, &w); code != tt.code || w.String() != tt.stderr {
+			t.Errorf("%s: exit %d, stderr %q; want %d, %q", tt.name, code, w.String(), tt.code, tt.stderr)
+		}
 	}
 }
 

@@ -5,8 +5,15 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,16 +66,128 @@ type ConfigError struct {
 // Error implements error.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Problem }
 
-// LoadConfig reads and validates the configuration from the environment.
-func LoadConfig() (*Config, error) {
-	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		return nil, explainEnvconfig(err)
+// ConfigErrors is every problem of a configuration, at most one per
+// variable, in the order of SPEC §4, so that an operator fixes them all in
+// one go rather than one per run.
+type ConfigErrors []*ConfigError
+
+// Error implements error: one line per problem.
+func (e ConfigErrors) Error() string {
+	lines := make([]string, len(e))
+	for i, ce := range e {
+		lines[i] = ce.Error()
 	}
-	if err := c.validate(); err != nil {
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap lets errors.As find each *ConfigError.
+func (e ConfigErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, ce := range e {
+		errs[i] = ce
+	}
+	return errs
+}
+
+// Has reports whether the variable has a problem.
+func (e ConfigErrors) Has(name string) bool {
+	return slices.ContainsFunc(e, func(ce *ConfigError) bool { return ce.Var == name })
+}
+
+// add records a problem unless the variable already has one (a value that
+// could not be read is not validated again).
+func (e *ConfigErrors) add(name, problem string) {
+	if !e.Has(name) {
+		*e = append(*e, &ConfigError{Var: name, Problem: problem})
+	}
+}
+
+// addErr records err if it is a problem.
+func (e *ConfigErrors) addErr(err error) {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		e.add(ce.Var, ce.Problem)
+	}
+}
+
+// sorted returns the problems in the order of Config's fields.
+func (e ConfigErrors) sorted() ConfigErrors {
+	order := map[string]int{}
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		order[t.Field(i).Tag.Get("envconfig")] = i
+	}
+	out := slices.Clone(e)
+	slices.SortStableFunc(out, func(a, b *ConfigError) int { return order[a.Var] - order[b.Var] })
+	return out
+}
+
+// orNil returns nil for no problems, so that a caller's err != nil holds
+// only when there are some.
+func (e ConfigErrors) orNil() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e.sorted()
+}
+
+// LoadConfig reads and validates the configuration from the environment. It
+// reports every problem at once, as ConfigErrors.
+func LoadConfig() (*Config, error) {
+	c, problems := loadConfig()
+	if err := problems.orNil(); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c, nil
+}
+
+// loadBotConfig is LoadConfig plus what the Slack bot needs (RequireSlack),
+// with every problem of both in one list: `run` and `check` name all of
+// them at once.
+func loadBotConfig() (*Config, error) {
+	c, problems := loadConfig()
+	var rs ConfigErrors
+	if errors.As(c.RequireSlack(), &rs) {
+		for _, ce := range rs {
+			problems.add(ce.Var, ce.Problem)
+		}
+	}
+	if err := problems.orNil(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// loadConfig reads every variable and validates the result, collecting all
+// problems. The Config is returned even with problems (fields that could not
+// be read keep their zero value), so that `check` can go on testing what is
+// valid.
+func loadConfig() (*Config, ConfigErrors) {
+	var c Config
+	problems := readEnv(&c)
+	c.validate(&problems)
+	return &c, problems
+}
+
+// readEnv fills c from the environment one field at a time: envconfig stops
+// at the first malformed variable, and an operator wants to hear of all of
+// them. Each field is processed by envconfig alone, in a one-field struct
+// with the same tags, so defaults and decoders behave exactly as for the
+// whole struct.
+func readEnv(c *Config) ConfigErrors {
+	var problems ConfigErrors
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
+		if err := envconfig.Process("", one.Interface()); err != nil {
+			problems.addErr(explainEnvconfig(err))
+			continue
+		}
+		v.Field(i).Set(one.Elem().Field(0))
+	}
+	return problems
 }
 
 // explainEnvconfig turns envconfig's error into a ConfigError. Decoders of
@@ -92,59 +211,245 @@ func explainEnvconfig(err error) error {
 	return &ConfigError{pe.KeyName, fmt.Sprintf("%q is not a valid %s", pe.Value, pe.TypeName)}
 }
 
-func (c *Config) validate() error {
-	if c.InboxTimeout <= 0 || c.InboxTimeout > 5*time.Minute {
-		return &ConfigError{"INBOX_TIMEOUT", "expected a duration between 1ms and 5m, e.g. 10s"}
+// validate checks what the decoders cannot: ranges, URLs, the default
+// query, the store and rules file. Variables that could not be read at all
+// are skipped (their problem is already recorded).
+func (c *Config) validate(p *ConfigErrors) {
+	ok := func(name string) bool { return !p.Has(name) }
+	if ok("INBOX_TIMEOUT") && (c.InboxTimeout < time.Millisecond || c.InboxTimeout > 5*time.Minute) {
+		p.add("INBOX_TIMEOUT", "expected a duration between 1ms and 5m, e.g. 10s")
 	}
-	if c.InboxMaxAttempts < 1 || c.InboxMaxAttempts > 10 {
-		return &ConfigError{"INBOX_MAX_ATTEMPTS", "expected a whole number from 1 to 10"}
+	if ok("INBOX_MAX_ATTEMPTS") && (c.InboxMaxAttempts < 1 || c.InboxMaxAttempts > 10) {
+		p.add("INBOX_MAX_ATTEMPTS", "expected a whole number from 1 to 10")
 	}
-	if c.AlertInterval < 10*time.Second {
-		return &ConfigError{"ALERT_INTERVAL", "expected a duration of at least 10s, e.g. 1m"}
+	if ok("ALERT_INTERVAL") && c.AlertInterval < 10*time.Second {
+		p.add("ALERT_INTERVAL", "expected a duration of at least 10s, e.g. 1m")
 	}
-	if err := checkURL("INBOX_API_URL", c.InboxAPIURL, true); err != nil {
-		return err
-	}
+	p.addErr(checkURL("INBOX_API_URL", c.InboxAPIURL, true))
 	if err := checkURL("SLACK_API_URL", c.SlackAPIURL, true); err != nil {
-		return err
+		p.addErr(err)
+	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		p.add("SLACK_API_URL", "must end with a slash, e.g. https://slack.com/api/")
 	}
-	if !strings.HasSuffix(c.SlackAPIURL, "/") {
-		return &ConfigError{"SLACK_API_URL", "must end with a slash, e.g. https://slack.com/api/"}
+	p.addErr(checkURL("INBOX_WEB_URL", c.InboxWebURL, false))
+	if problem := storeURLProblem(c.StoreURL); problem != "" {
+		p.add("STORE_URL", problem)
 	}
-	if c.InboxWebURL != "" {
-		if err := checkURL("INBOX_WEB_URL", c.InboxWebURL, false); err != nil {
-			return err
+	if c.RulesFile != "" {
+		if problem := rulesFileProblem(c.RulesFile); problem != "" {
+			p.add("RULES_FILE", problem)
 		}
 	}
-	if !strings.HasPrefix(c.StoreURL, "bolt://") && !strings.HasPrefix(c.StoreURL, "redis://") &&
-		!strings.HasPrefix(c.StoreURL, "rediss://") {
-		return &ConfigError{"STORE_URL", "expected bolt://PATH or redis://HOST:PORT"}
-	}
-	if strings.TrimSpace(c.InboxDefaultQuery) == "" {
-		return &ConfigError{"INBOX_DEFAULT_QUERY", "must not be empty; e.g. live unassigned"}
+	if problem := httpAddrProblem(c.HTTPAddr); problem != "" {
+		p.add("HTTP_ADDR", problem)
 	}
 	if strings.ContainsAny(c.InboxAPIToken, " \t\r\n") {
-		return &ConfigError{"INBOX_API_TOKEN", "contains white space; paste the token alone"}
+		p.add("INBOX_API_TOKEN", "contains white space; paste the token alone")
 	}
-	return nil
+	// The default query is parsed with the aliases, so it waits for them.
+	if !p.Has("INBOX_BOTS") && !p.Has("INBOX_AGENTS") && !p.Has("INBOX_SEGMENTS") && !p.Has("TZ") {
+		if problem := c.defaultQueryProblem(); problem != "" {
+			p.add("INBOX_DEFAULT_QUERY", problem)
+		}
+	}
+}
+
+// defaultQueryProblem parses INBOX_DEFAULT_QUERY as a bare /inbox would, so
+// that a typo stops start-up instead of answering every bare /inbox with an
+// error about a query nobody typed. `@me`/`mine` are parsed as the first
+// Slack user linked in INBOX_AGENTS: the default must work for someone.
+func (c *Config) defaultQueryProblem() string {
+	if strings.TrimSpace(c.InboxDefaultQuery) == "" {
+		return "must not be empty; e.g. live unassigned"
+	}
+	env := commands.Env{
+		// Only the syntax is checked: the parsed query is thrown away, so the
+		// wall clock is as good as any.
+		Now:       time.Now(),
+		Location:  c.Location(),
+		Aliases:   c.Aliases(),
+		SlackUser: c.firstLinkedSlackUser(),
+	}
+	if _, err := commands.Parse(c.InboxDefaultQuery, env); err != nil {
+		return "is not a valid query: " + err.Error()
+	}
+	return ""
+}
+
+func (c *Config) firstLinkedSlackUser() string {
+	var users []string
+	for _, a := range c.InboxAgents {
+		if a.SlackUser != "" {
+			users = append(users, a.SlackUser)
+		}
+	}
+	slices.Sort(users)
+	if len(users) == 0 {
+		return ""
+	}
+	return users[0]
+}
+
+// storeURLProblem checks STORE_URL's syntax: bolt:// with a path, or
+// redis:// / rediss:// with a host. The value is never echoed: a redis URL
+// may carry a password.
+func storeURLProblem(raw string) string {
+	const expected = "expected bolt://PATH (e.g. bolt://inboxbot.db, bolt:///var/lib/inboxbot/inboxbot.db) or redis://HOST:PORT (rediss:// for TLS)"
+	scheme, rest, found := strings.Cut(raw, "://")
+	if !found {
+		return expected
+	}
+	switch scheme {
+	case "bolt":
+		if strings.Trim(rest, "/") == "" {
+			return "bolt:// needs a file path; " + expected
+		}
+		return ""
+	case "redis", "rediss":
+		u, err := url.Parse(raw)
+		if err != nil || u.Hostname() == "" {
+			return scheme + ":// needs a host (and port is a number); " + expected
+		}
+		return ""
+	}
+	return expected
+}
+
+// rulesFileProblem reports whether RULES_FILE can be read (its content is
+// checked once rules exist).
+func rulesFileProblem(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Sprintf("cannot read %q: %s", path, pathErrorWords(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		return fmt.Sprintf("cannot read %q: %s", path, pathErrorWords(err))
+	case st.IsDir():
+		return fmt.Sprintf("%q is a directory; expected a YAML or JSON file", path)
+	}
+	var b [1]byte
+	if _, err := f.Read(b[:]); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Sprintf("cannot read %q: %s", path, pathErrorWords(err))
+	}
+	return ""
+}
+
+// pathErrorWords is the cause of a file error without the path, which the
+// caller already quotes.
+func pathErrorWords(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// httpAddrProblem checks HTTP_ADDR's syntax: [host]:port with a port from 0
+// to 65535, so that a typo fails `check` instead of `run`.
+func httpAddrProblem(addr string) string {
+	const expected = "expected [host]:port, e.g. :8080 or 127.0.0.1:8080"
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("%q is not an address; %s", addr, expected)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || strings.HasPrefix(port, "+") {
+		return fmt.Sprintf("%q: the port must be a number from 0 to 65535; %s", addr, expected)
+	}
+	if host != "" && net.ParseIP(host) == nil && !isHostName(host) {
+		return fmt.Sprintf("%q: %q is not a host name or IP address; %s", addr, host, expected)
+	}
+	return ""
+}
+
+// isHostName accepts DNS names such as localhost or bot.internal.
+func isHostName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // RequireSlack checks what the Slack bot needs beyond the rest: both tokens,
-// of the right kinds. The tokens' values are never echoed.
+// of the right kinds and not the example file's placeholders, and the inbox
+// token. It reports every problem at once (as ConfigErrors); the tokens'
+// values are never echoed.
 func (c *Config) RequireSlack() error {
+	var p ConfigErrors
 	switch {
 	case c.SlackBotToken == "":
-		return &ConfigError{"SLACK_BOT_TOKEN", "missing; expected the app's bot token (xoxb-...)"}
+		p.add("SLACK_BOT_TOKEN", "missing; expected the app's bot token (xoxb-...)")
 	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
-		return &ConfigError{"SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-"}
-	case c.SlackAppToken == "":
-		return &ConfigError{"SLACK_APP_TOKEN", "missing; expected an app-level token (xapp-...) with connections:write"}
-	case !strings.HasPrefix(c.SlackAppToken, "xapp-"):
-		return &ConfigError{"SLACK_APP_TOKEN", "expected an app-level token starting with xapp-"}
-	case c.InboxAPIToken == "":
-		return &ConfigError{"INBOX_API_TOKEN", "missing; expected the Convertalk API token"}
+		p.add("SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-")
+	case isPlaceholder(c.SlackBotToken):
+		p.add("SLACK_BOT_TOKEN", "is still the example's placeholder; paste the Bot User OAuth Token (xoxb-...) from the app's Install App page")
 	}
-	return nil
+	switch {
+	case c.SlackAppToken == "":
+		p.add("SLACK_APP_TOKEN", "missing; expected an app-level token (xapp-...) with connections:write")
+	case !strings.HasPrefix(c.SlackAppToken, "xapp-"):
+		p.add("SLACK_APP_TOKEN", "expected an app-level token starting with xapp-")
+	case isPlaceholder(c.SlackAppToken):
+		p.add("SLACK_APP_TOKEN", "is still the example's placeholder; generate an app-level token (xapp-...) with connections:write under Basic Information")
+	}
+	switch {
+	case c.InboxAPIToken == "":
+		p.add("INBOX_API_TOKEN", "missing; expected the Convertalk API token")
+	case isPlaceholder(c.InboxAPIToken):
+		p.add("INBOX_API_TOKEN", "is still the example's placeholder; paste the Convertalk API token")
+	}
+	return p.orNil()
+}
+
+// isPlaceholder reports whether a token is an example's stand-in such as
+// xoxb-replace-me, xapp-..., <token> or your-token-here rather than a real
+// token. Whole words are compared, so a real token's random part cannot
+// match by chance.
+func isPlaceholder(token string) bool {
+	t := strings.ToLower(token)
+	if strings.ContainsAny(t, "<>*") || strings.Contains(t, "...") {
+		return true
+	}
+	words := strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ' ' })
+	for _, w := range words {
+		switch w {
+		case "replace", "replaceme", "change", "changeme", "placeholder", "example", "your", "yours", "todo", "fixme", "here":
+			return true
+		}
+		if len(w) >= 3 && strings.Trim(w, "x") == "" {
+			return true // xoxb-xxxx
+		}
+	}
+	return false
+}
+
+// notYetUsed are the variables that are read and checked but drive no
+// feature yet (digests, alerts and the store come in later issues).
+var notYetUsed = []string{"ADMIN_USERS", "STORE_URL", "RULES_FILE", "DIGEST_TZ", "ALERT_INTERVAL"}
+
+// notYetUsedSettings returns the variables of notYetUsed that lookup finds
+// set, so that `check` and `run` can say they do nothing yet.
+func notYetUsedSettings(lookup func(string) (string, bool)) []string {
+	var set []string
+	for _, name := range notYetUsed {
+		if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
+			set = append(set, name)
+		}
+	}
+	return set
 }
 
 // Location returns the time zone for dates and displayed times.

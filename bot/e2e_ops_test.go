@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -281,8 +283,124 @@ func TestMainRunStopsOnInvalidAppToken(t *testing.T) {
 	defer cancel()
 	err := Main(ctx, []string{"run"}, IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, BuildInfo{Version: "test"})
 	var msg bytes.Buffer
-	if code := ExitCode(err, &msg); code != 1 || errors.Is(err, context.DeadlineExceeded) {
+	if code := ExitCode(err, &msg); code != ExitConfig || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("run with a revoked app token: %v (exit %d)", err, code)
 	}
 	assertContains(t, "the exit message", msg.String(), "SLACK_APP_TOKEN", "invalid_auth")
+}
+
+// runCheck runs `inboxbot check` with env and a short wait for hello,
+// returning its output and exit status.
+func runCheck(t *testing.T, env map[string]string, socketWait time.Duration) (string, int) {
+	t.Helper()
+	cleanEnv(t, env)
+	var out, errOut bytes.Buffer
+	a := &cli{io: IO{In: strings.NewReader(""), Out: &out, Err: &errOut}, build: BuildInfo{Version: "test"}, now: time.Now, socketWait: socketWait}
+	code := ExitCode(a.check(t.Context(), nil), &errOut)
+	return out.String() + errOut.String(), code
+}
+
+// TestMainCheckIsComplete: `check` reports every problem in one run (issue
+// 6, point 7), never says the configuration is valid when it is not, and
+// really opens the Socket Mode websocket and waits for hello.
+func TestMainCheckIsComplete(t *testing.T) {
+	inboxHTTP := httptest.NewServer(inboxtest.New(inboxtest.WithAnchor(e2eAnchor)))
+	t.Cleanup(inboxHTTP.Close)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	noTicket := func(u string) string { return strings.Split(u, "?")[0] + "?ticket=forged" }
+	tests := []struct {
+		name     string
+		slack    []slacktest.Option
+		env      map[string]string
+		code     int
+		contains []string
+		absent   []string
+	}{
+		{
+			name: "every missing token and malformed value at once",
+			env: map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "", "INBOX_API_TOKEN": "",
+				"LOG_FORMAT": "xml", "INBOX_DEFAULT_QUERY": "tga:vip", "HTTP_ADDR": ":99999"},
+			code: ExitConfig,
+			contains: []string{"✗ SLACK_BOT_TOKEN: missing", "✗ SLACK_APP_TOKEN: missing", "✗ INBOX_API_TOKEN: missing",
+				"✗ LOG_FORMAT: ", "✗ INBOX_DEFAULT_QUERY: ", "tga:vip", "✗ HTTP_ADDR: ",
+				"not tested until the problems above are fixed: Slack bot token, Slack app token, Convertalk inbox API, HTTP_ADDR"},
+			absent: []string{"configuration is valid", "✓ Slack", "✓ Convertalk"},
+		},
+		{
+			name:     "the example file's placeholders",
+			env:      map[string]string{"SLACK_BOT_TOKEN": "xoxb-replace-me", "SLACK_APP_TOKEN": "xapp-replace-me", "INBOX_API_TOKEN": "replace-me"},
+			code:     ExitConfig,
+			contains: []string{"✗ SLACK_BOT_TOKEN: is still the example's placeholder", "✗ SLACK_APP_TOKEN: is still", "✗ INBOX_API_TOKEN: is still"},
+			absent:   []string{"configuration is valid", "replace-me"},
+		},
+		{
+			name:     "a malformed value does not stop the other tests",
+			env:      map[string]string{"LOG_FORMAT": "xml"},
+			code:     ExitConfig,
+			contains: []string{"✗ LOG_FORMAT", "✓ Slack: connected as", "✓ Slack: Socket Mode connected", "✓ Convertalk", "✓ HTTP_ADDR"},
+			absent:   []string{"configuration is valid"},
+		},
+		{
+			name:     "socket URL unreachable",
+			slack:    []slacktest.Option{slacktest.WithSocketURL(func(string) string { return "ws://127.0.0.1:1/link/?ticket=t" })},
+			code:     1,
+			contains: []string{"✓ configuration is valid", "✓ Slack: connected as", "✗ Slack app token: cannot open a Socket Mode connection: connection refused"},
+			absent:   []string{"✓ Slack: Socket Mode"},
+		},
+		{
+			name:     "websocket handshake refused",
+			slack:    []slacktest.Option{slacktest.WithSocketURL(noTicket)},
+			code:     1,
+			contains: []string{"✗ Slack app token: cannot open a Socket Mode connection: the Socket Mode websocket handshake was refused with HTTP 401"},
+			absent:   []string{"forged"},
+		},
+		{
+			name:     "no hello",
+			slack:    []slacktest.Option{slacktest.WithoutHello()},
+			code:     1,
+			contains: []string{"✗ Slack app token: the Socket Mode websocket opened, but Slack sent no hello within 1s"},
+		},
+		{
+			name:     "Slack refuses to open a connection",
+			slack:    []slacktest.Option{slacktest.WithOpenError("access_denied")},
+			code:     1,
+			contains: []string{"✗ Slack app token: cannot open a Socket Mode connection: Slack answered access_denied", "connections:write"},
+		},
+		{
+			name:     "HTTP_ADDR in use",
+			env:      map[string]string{"HTTP_ADDR": busy.Addr().String()},
+			code:     1,
+			contains: []string{"✓ configuration is valid", "✗ HTTP_ADDR: cannot listen on", "address already in use"},
+		},
+		{
+			name:     "settings that do nothing yet are named",
+			env:      map[string]string{"STORE_URL": "redis://redis:6379", "ALERT_INTERVAL": "5m"},
+			code:     0,
+			contains: []string{"✓ configuration is valid", "not used yet (digests and alerts are coming): STORE_URL, ALERT_INTERVAL"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			slack := slacktest.New(t, tt.slack...)
+			env := mainEnv(slack, inboxHTTP.URL)
+			maps.Copy(env, tt.env)
+			out, code := runCheck(t, env, time.Second)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d", code, tt.code)
+			}
+			assertContains(t, "check's output", out, tt.contains...)
+			for _, a := range tt.absent {
+				if strings.Contains(out, a) {
+					t.Errorf("check's output contains %q:\n%s", a, out)
+				}
+			}
+			if i, j := strings.Index(out, "✗"), strings.Index(out, "configuration is valid"); i >= 0 && j > i {
+				t.Errorf("\"configuration is valid\" comes after an error:\n%s", out)
+			}
+		})
+	}
 }

@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -30,13 +35,17 @@ func (a *cli) runBot(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := LoadConfig()
+	cfg, err := loadBotConfig()
+	if err != nil {
+		return err // every problem, one line each (ExitCode), exit 78
+	}
+	logger := NewLogger(cfg, a.io.Err)
+	bot, err := NewBot(cfg, BotOptions{Logger: logger, Build: a.build, Now: a.now})
 	if err != nil {
 		return err
 	}
-	bot, err := NewBot(cfg, BotOptions{Logger: NewLogger(cfg, a.io.Err), Build: a.build, Now: a.now})
-	if err != nil {
-		return err
+	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
+		logger.Info("set but not used yet: digests and alerts are coming", "variables", unused)
 	}
 	return bot.Run(ctx)
 }
@@ -47,39 +56,95 @@ func logQuery(q *commands.Query) string {
 	return q.WithPage(1).Redacted()
 }
 
+// checkFailed is the result of a `check` that found problems, already
+// printed. config says whether any was in the configuration itself (exit
+// status 78, like `run`).
+type checkFailed struct {
+	failed int
+	config bool
+}
+
+// Error implements error.
+func (e *checkFailed) Error() string { return fmt.Sprintf("check found %d problem(s)", e.failed) }
+
+// defaultSocketWait bounds check's wait for Socket Mode's hello.
+const defaultSocketWait = 15 * time.Second
+
 // check validates the configuration and tests Slack and the inbox once,
-// saying in plain words what is wrong.
+// saying in plain words what is wrong. It reports every problem in one run:
+// all configuration problems first, then each connectivity test whose
+// variables are valid.
 func (a *cli) check(ctx context.Context, args []string) error {
 	fs := a.newFlags("check")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := LoadConfig()
-	if err != nil {
-		return err
+	out := a.io.Out
+	cfg, err := loadBotConfig()
+	var problems ConfigErrors
+	errors.As(err, &problems)
+	for _, ce := range problems {
+		fmt.Fprintf(out, "✗ %s\n", ce)
 	}
-	fmt.Fprintln(a.io.Out, "✓ configuration is valid")
-	failed := 0
+	if len(problems) == 0 {
+		fmt.Fprintln(out, "✓ configuration is valid")
+	}
+	failed := len(problems)
 	report := func(what string, err error) {
 		if err != nil {
 			failed++
-			fmt.Fprintf(a.io.Out, "✗ %s: %s\n", what, err)
-			return
+			fmt.Fprintf(out, "✗ %s: %s\n", what, err)
 		}
 	}
-	if err := cfg.RequireSlack(); err != nil {
-		report("configuration for the Slack bot", err)
-	} else {
-		report("Slack bot token", a.checkSlack(ctx, cfg))
-		report("Slack app token", a.checkSocketMode(ctx, cfg))
+	// Each test runs when the variables it depends on are valid.
+	var skipped []string
+	try := func(what string, test func() error, needs ...string) {
+		if slices.ContainsFunc(needs, problems.Has) {
+			skipped = append(skipped, what)
+			return
+		}
+		report(what, test())
 	}
-	if cfg.InboxAPIToken != "" {
-		report("Convertalk inbox API", a.checkInbox(ctx, cfg))
+	try("Slack bot token", func() error { return a.checkSlack(ctx, cfg) }, "SLACK_BOT_TOKEN", "SLACK_API_URL")
+	try("Slack app token", func() error { return a.checkSocketMode(ctx, cfg) }, "SLACK_APP_TOKEN", "SLACK_API_URL")
+	try("Convertalk inbox API", func() error { return a.checkInbox(ctx, cfg) }, "INBOX_API_URL", "INBOX_API_TOKEN", "INBOX_TIMEOUT", "INBOX_MAX_ATTEMPTS")
+	try("HTTP_ADDR", func() error { return a.checkListen(cfg) }, "HTTP_ADDR")
+	if len(skipped) > 0 {
+		fmt.Fprintf(out, "· not tested until the problems above are fixed: %s\n", strings.Join(skipped, ", "))
+	}
+	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
+		fmt.Fprintf(out, "· not used yet (digests and alerts are coming): %s\n", strings.Join(unused, ", "))
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d check(s) failed", failed)
+		return &checkFailed{failed: failed, config: len(problems) > 0}
 	}
 	return nil
+}
+
+// checkListen tries to listen on HTTP_ADDR (and closes at once), so that a
+// port in use fails `check` rather than `run`.
+func (a *cli) checkListen(cfg *Config) error {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		hint := ""
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = " (another program, or inboxbot itself, is using the port)"
+		}
+		return fmt.Errorf("cannot listen on %q: %v%s", cfg.HTTPAddr, listenCause(err), hint)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	fmt.Fprintf(a.io.Out, "✓ HTTP_ADDR: can listen on %s for /healthz, /readyz and /metrics\n", addr)
+	return nil
+}
+
+// listenCause is a listen error without the repeated "listen tcp ADDR".
+func listenCause(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
 }
 
 func (a *cli) slackClient(cfg *Config) *slack.Client {
@@ -97,14 +162,67 @@ func (a *cli) checkSlack(ctx context.Context, cfg *Config) error {
 	return nil
 }
 
+// checkSocketMode opens a Socket Mode connection as `run` does (the same
+// slack-go client: apps.connections.open, then the websocket) and waits for
+// Slack's hello, so that an unreachable or refusing websocket fails here
+// instead of sending `run` into endless reconnects.
 func (a *cli) checkSocketMode(ctx context.Context, cfg *Config) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if _, _, err := socketmode.New(a.slackClient(cfg)).OpenContext(ctx); err != nil {
-		return slackProblem("SLACK_APP_TOKEN", err)
+	wait := a.socketWait
+	if wait <= 0 {
+		wait = defaultSocketWait
 	}
-	fmt.Fprintln(a.io.Out, "✓ Slack: Socket Mode connections can be opened")
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	tap := &handshakeTap{}
+	sm := socketmode.New(a.slackClient(cfg), socketmode.OptionDebug(true), socketmode.OptionLog(tap))
+	runErr := make(chan error, 1)
+	go func() { runErr <- sm.RunContext(ctx) }()
+	err := waitHello(ctx, sm, runErr, tap, wait)
+	cancel()
+	select { // let slack-go close the socket before we go on
+	case <-runErr:
+	case <-time.After(socketCloseTimeout):
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.io.Out, "✓ Slack: Socket Mode connected (hello received)")
 	return nil
+}
+
+// waitHello reads Socket Mode events until Slack's hello, the first
+// connection failure, a fatal error or the deadline.
+func waitHello(ctx context.Context, sm *socketmode.Client, runErr <-chan error, tap *handshakeTap, wait time.Duration) error {
+	connected := false
+	for {
+		select {
+		case evt := <-sm.Events:
+			switch evt.Type {
+			case socketmode.EventTypeConnected:
+				connected = true
+			case socketmode.EventTypeHello:
+				return nil
+			case socketmode.EventTypeConnectionError:
+				var cause error
+				if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+					cause = ce.ErrorObj
+				}
+				return fmt.Errorf("cannot open a Socket Mode connection: %s", connectionCause(cause, tap.take()))
+			case socketmode.EventTypeIncomingError:
+				return errors.New("the Socket Mode connection failed before Slack's hello")
+			}
+		case err := <-runErr:
+			if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return fmt.Errorf("no Socket Mode connection within %s", wait)
+			}
+			return slackProblem("SLACK_APP_TOKEN", err)
+		case <-ctx.Done():
+			if connected {
+				return fmt.Errorf("the Socket Mode websocket opened, but Slack sent no hello within %s", wait)
+			}
+			return fmt.Errorf("no Socket Mode connection within %s", wait)
+		}
+	}
 }
 
 func (a *cli) checkInbox(ctx context.Context, cfg *Config) error {

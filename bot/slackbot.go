@@ -94,7 +94,14 @@ type Bot struct {
 	sm      *socketmode.Client
 	jobs    chan job
 	ready   atomic.Bool
-	notes   sync.WaitGroup // notes posted outside the workers (busy)
+	tap     *handshakeTap // the HTTP status of a refused websocket handshake
+
+	// Connection failures, logged with their cause but rate-limited; only
+	// the event loop touches them.
+	connFails *failureLog    // opening a connection (apps.connections.open, dial)
+	readFails *failureLog    // an open connection failing
+	connects  *failureLog    // successful connections: a disconnect loop must not flood either
+	notes     sync.WaitGroup // notes posted outside the workers (busy)
 
 	// beforeJob, when set (by tests only), runs in the worker before each
 	// job: a test blocks the workers or makes a job panic through it.
@@ -129,9 +136,17 @@ func NewBot(cfg *Config, opts BotOptions) (*Bot, error) {
 		slack.OptionHTTPClient(opts.HTTPClient),
 		slack.OptionRetry(3), // 429s of the Web API, honouring Retry-After
 	)
+	b.tap = &handshakeTap{}
+	b.connFails = newFailureLog(connLogEvery, connWarnAfter)
+	b.readFails = newFailureLog(connLogEvery, 0)
+	b.connects = newFailureLog(connLogEvery, 0)
 	b.sm = socketmode.New(b.api,
 		socketmode.OptionPingInterval(opts.PingInterval),
 		socketmode.OptionReadLimit(1<<20),
+		// Debug output goes to the tap, which keeps only the handshake's HTTP
+		// status (slack-go reports it nowhere else) and drops the rest.
+		socketmode.OptionDebug(true),
+		socketmode.OptionLog(b.tap),
 	)
 	b.jobs = make(chan job, opts.Queue)
 	return b, nil
@@ -225,13 +240,15 @@ func (b *Bot) drain(workers *sync.WaitGroup, stopWork context.CancelFunc) {
 	}
 }
 
-// explainSlackFatal turns the error that ended Socket Mode into words.
+// explainSlackFatal turns the error that ended Socket Mode into words. A
+// refused token is a configuration error (exit status 78: restarting cannot
+// help until someone changes it).
 func explainSlackFatal(err error) error {
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		switch se.Err {
 		case "invalid_auth", "not_authed", "token_revoked", "account_inactive":
-			return fmt.Errorf("slack refused SLACK_APP_TOKEN (%s): check the app-level token and its connections:write scope", se.Err)
+			return &ConfigError{"SLACK_APP_TOKEN", fmt.Sprintf("Slack refused it (%s): check the app-level token and its connections:write scope", se.Err)}
 		}
 		return fmt.Errorf("slack socket mode stopped: %s", se.Err)
 	}
@@ -245,14 +262,23 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 		b.ready.Store(false) // a reconnect: not ready until connected again
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
-		if !b.ready.Swap(true) {
-			b.log.Info("connected to Slack")
+		if failed := b.connFails.success(); failed > 0 {
+			b.log.Info("connected to Slack after failed attempts", "failed_attempts", failed)
 		}
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
+		if !b.ready.Swap(true) {
+			if v := b.connects.failure(b.opts.Now()); v.Log {
+				b.log.Info("connected to Slack", "connections", v.Streak, "suppressed", v.Suppressed)
+			}
+		}
+	case socketmode.EventTypeConnectionError:
 		b.ready.Store(false)
-		b.log.Warn("slack connection problem; reconnecting", "event", string(evt.Type))
+		b.logConnectionError(evt)
+	case socketmode.EventTypeIncomingError:
+		b.ready.Store(false)
+		b.logIncomingError(evt)
 	case socketmode.EventTypeInvalidAuth:
-		return errors.New("slack refused SLACK_APP_TOKEN (invalid_auth)")
+		// slack-go reports an HTTP 404 from apps.connections.open so.
+		return &ConfigError{"SLACK_API_URL", "apps.connections.open answered 404 Not Found: check SLACK_API_URL (and SLACK_APP_TOKEN)"}
 	case socketmode.EventTypeErrorBadMessage:
 		b.log.Warn("slack sent a message that could not be read")
 	case socketmode.EventTypeSlashCommand:
@@ -273,6 +299,41 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 		}
 	}
 	return nil
+}
+
+// logConnectionError logs why a connection attempt failed, rate-limited
+// (see failureLog), and after connWarnAfter failures in a row says what to
+// check.
+func (b *Bot) logConnectionError(evt socketmode.Event) {
+	status := b.tap.take()
+	v := b.connFails.failure(b.opts.Now())
+	ce, _ := evt.Data.(*slack.ConnectionErrorEvent)
+	if ce == nil {
+		ce = &slack.ConnectionErrorEvent{}
+	}
+	if v.Log {
+		b.log.Warn("cannot connect to Slack; retrying",
+			"cause", connectionCause(ce.ErrorObj, status),
+			"attempt", ce.Attempt, "retry_in", ce.Backoff.String(),
+			"failures_in_a_row", v.Streak, "suppressed", v.Suppressed)
+	}
+	if v.Warn {
+		b.log.Warn(connAdviceMsg, "check", connAdvice, "failures_in_a_row", v.Streak)
+	}
+}
+
+// logIncomingError logs why an open connection failed (slack-go reconnects),
+// rate-limited like connection failures.
+func (b *Bot) logIncomingError(evt socketmode.Event) {
+	v := b.readFails.failure(b.opts.Now())
+	if !v.Log {
+		return
+	}
+	cause := "unknown"
+	if ie, ok := evt.Data.(*slack.IncomingEventError); ok && ie.ErrorObj != nil {
+		cause = redactTicket(ie.ErrorObj.Error())
+	}
+	b.log.Warn("the Slack connection failed; reconnecting", "cause", cause, "suppressed", v.Suppressed)
 }
 
 // ack acknowledges an envelope with a bounded wait: slack-go's Ack would
@@ -355,7 +416,9 @@ func (b *Bot) serveHTTP() (*http.Server, error) {
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", b.cfg.HTTPAddr); err != nil {
-			return nil, &ConfigError{"HTTP_ADDR", fmt.Sprintf("cannot listen on %q: %v", b.cfg.HTTPAddr, err)}
+			// Not a ConfigError: the syntax was checked at load, and a port
+			// in use may be free again at the next restart.
+			return nil, fmt.Errorf("HTTP_ADDR: cannot listen on %q: %v", b.cfg.HTTPAddr, listenCause(err))
 		}
 	}
 	mux := http.NewServeMux()

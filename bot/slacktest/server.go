@@ -66,6 +66,8 @@ type config struct {
 	pingInterval time.Duration
 	ackTimeout   time.Duration
 	openError    string
+	socketURL    func(issued string) string
+	noHello      bool
 	users        map[string]User
 }
 
@@ -89,6 +91,17 @@ func WithAckTimeout(d time.Duration) Option { return func(c *config) { c.ackTime
 // WithOpenError makes apps.connections.open answer {"ok":false,"error":code}
 // from the start (e.g. "invalid_auth", which slack-go treats as fatal).
 func WithOpenError(code string) Option { return func(c *config) { c.openError = code } }
+
+// WithSocketURL makes apps.connections.open answer rewrite(url) instead of
+// the ticketed websocket URL it issued: tests point the bot at an
+// unreachable address or at a URL whose handshake is refused.
+func WithSocketURL(rewrite func(issued string) string) Option {
+	return func(c *config) { c.socketURL = rewrite }
+}
+
+// WithoutHello makes websockets open without Slack's hello frame (they still
+// get pings and envelopes), like a socket that connects but is not served.
+func WithoutHello() Option { return func(c *config) { c.noHello = true } }
 
 // WithUser adds a user that users.info knows. Without any WithUser, users.info
 // invents a user for every id that starts with U or W.

@@ -157,15 +157,19 @@ func (s *Server) handleOpen(bearer string) apiResult {
 		return fail("invalid_auth")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.sock.openError != "" {
+		defer s.mu.Unlock()
 		return fail(s.sock.openError)
 	}
 	ticket := newUUID()
 	s.sock.tickets[ticket] = false
 	s.sock.opens++
 	s.notifyLocked()
+	s.mu.Unlock()
 	u := "ws" + s.http.URL[len("http"):] + "/link/?ticket=" + ticket + "&app_id=" + s.cfg.appID
+	if s.cfg.socketURL != nil {
+		u = s.cfg.socketURL(u)
+	}
 	return ok(map[string]any{"url": u})
 }
 
@@ -208,7 +212,9 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 	s.mu.Unlock()
 
-	_ = ws.WriteMessage(websocket.TextMessage, hello)
+	if !s.cfg.noHello {
+		_ = ws.WriteMessage(websocket.TextMessage, hello)
+	}
 	c.wmu.unlock()
 
 	go s.pingLoop(c)
