@@ -156,7 +156,7 @@ func TestCLIShell(t *testing.T) {
 		"refresh", "json", "body",
 		"tga:vip",            // a bad query, explained
 		"/inbox export live", // a Slack-only command, explained
-		"help",
+		"/inbox HELP me",     // help is the first word, as in Slack
 		"quit",
 		"this line is never read",
 	}, "\n")
