@@ -9,11 +9,11 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/convertalk/inboxbot/commands"
+	"github.com/convertalk/inboxbot/inbox"
 )
 
 // IO is where a command reads and writes.
@@ -173,30 +173,60 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// queryFlags names the flags of `query`; true marks those that take a
+// separate value (--page 2).
+var queryFlags = map[string]bool{"page": true, "json": false, "body": false, "h": false, "help": false}
+
 func (a *cli) query(ctx context.Context, args []string) error {
 	fs := a.newFlags("query")
 	page := fs.Int("page", 0, "page `N` of the answer (default: the query's page:N, or 1)")
-	asJSON := fs.Bool("json", false, "print the Block Kit payload as JSON")
+	asJSON := fs.Bool("json", false, "print the Block Kit payload as JSON (an error too: the message Slack would show)")
 	asBody := fs.Bool("body", false, "print the exact request body sent to the inbox API")
-	flagArgs, queryArgs := splitFlags(args, "page")
+	flagArgs, queryArgs := splitFlags(args, queryFlags)
 	if err := parseFlags(fs, flagArgs); err != nil {
 		return err
 	}
 	if *asJSON && *asBody {
 		return &UsageError{"query: --json and --body are exclusive"}
 	}
-	if *page < 0 || *page > 100000 {
-		return &UsageError{"query: --page must be between 1 and 100000"}
+	text := strings.Join(queryArgs, " ")
+	// help and export are read as Slack reads them, before the query.
+	switch word, _ := firstWord(text); strings.ToLower(word) {
+	case "help":
+		if *asBody {
+			return &UsageError{"query: help has no request body"}
+		}
+		if *asJSON {
+			return writeBlockKit(a.io.Out, helpMessage())
+		}
+		_, err := fmt.Fprintf(a.io.Out, "%s\n", commands.HelpText())
+		return err
+	case "export":
+		return &UsageError{"query: " + exportInSlackOnly}
+	}
+	// With --json an error is printed as Slack would show it (the exit status
+	// and the line on stderr stay).
+	fail := func(err error) error {
+		if *asJSON {
+			if werr := writeBlockKit(a.io.Out, commands.RenderError(commands.Explain(err))); werr != nil {
+				return werr
+			}
+		}
+		return err
+	}
+	if flagSet(fs, "page") {
+		if err := checkPageFlag(*page); err != nil {
+			return fail(err)
+		}
 	}
 	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
-	text := strings.Join(queryArgs, " ")
 	q, err := svc.Parse(text, "")
 	if err != nil {
-		return err
+		return fail(withShellHint(err))
 	}
 	if *page > 0 {
 		q = q.WithPage(*page)
@@ -211,7 +241,7 @@ func (a *cli) query(ctx context.Context, args []string) error {
 	}
 	ans, err := svc.Ask(ctx, q, commands.Position{})
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	if *asJSON {
 		return writeBlockKit(a.io.Out, svc.Render(ans, false))
@@ -220,38 +250,71 @@ func (a *cli) query(ctx context.Context, args []string) error {
 	return err
 }
 
-// splitFlags separates the leading command-line flags from the query: a
-// query may itself start with a dash (-tag:test, -live), so only the flags
-// the command knows are taken (and anything with a double dash, so typos
-// are reported), and "--" ends them explicitly. valued names
-// the flags that take a separate value.
-func splitFlags(args []string, valued ...string) (flags, rest []string) {
+// exportInSlackOnly is what the shell and `query` say to `export`: the CSV
+// goes to a Slack channel, which a terminal does not have.
+const exportInSlackOnly = "export uploads a CSV to the Slack channel; it works in Slack (/inbox export QUERY), not in the terminal."
+
+// helpMessage is the answer to `/inbox help`, in Slack and in `query --json help`.
+func helpMessage() commands.Message {
+	return commands.Message{Text: "How to use /inbox", Blocks: commands.HelpBlocks()}
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// checkPageFlag holds --page N to the rules of page:N, with the same words.
+func checkPageFlag(n int) error {
+	tok := fmt.Sprintf("--page %d", n)
+	switch {
+	case n < 1:
+		return &commands.QueryError{Token: tok, Message: "`" + tok + "`: the page must be at least 1.", Suggestion: "--page 1"}
+	case n > inbox.MaxPage:
+		return &commands.QueryError{Token: tok, Message: fmt.Sprintf("`%s`: the page must be at most %d.", tok, inbox.MaxPage)}
+	}
+	return nil
+}
+
+// withShellHint adds, to the error of a qualifier that arrived with no value
+// (waiting:), that the shell may have taken it: unquoted, waiting:>10m is
+// "waiting:" with stdout redirected to a file named 10m. The hint is for the
+// terminal only; Explain (Slack, --json) still gives the error's own words.
+func withShellHint(err error) error {
+	var qe *commands.QueryError
+	if !errors.As(err, &qe) || !strings.HasSuffix(qe.Token, ":") {
+		return err
+	}
+	key := strings.TrimPrefix(qe.Token, "-")
+	return fmt.Errorf("%w In a shell, quote a value with < or > ('%s>…'): unquoted, the shell reads < and > as redirections and %s arrives empty.", err, key, key)
+}
+
+// splitFlags separates the command's flags from the query. Known flags are
+// taken wherever they are (query online --json); anything with a double
+// dash is a flag too, so a typo like --pags is refused rather than
+// searched; a single dash starts a query's exclusion (-tag:test, -live)
+// unless it names a known flag; "--" ends the flags, the rest is query.
+// known maps each flag name to whether it takes a separate value.
+func splitFlags(args []string, known map[string]bool) (flags, rest []string) {
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		if arg == "--" {
-			return flags, args[i+1:]
+			return flags, append(rest, args[i+1:]...)
 		}
 		name, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		// A double dash is always a flag (so a typo like --pags is reported);
-		// a single dash starts a query's exclusion unless it is our flag.
-		if !strings.HasPrefix(arg, "--") && (!strings.HasPrefix(arg, "-") || !isKnownFlag(name)) {
-			return flags, args[i:]
+		valued, isKnown := known[name]
+		if !strings.HasPrefix(arg, "--") && (!strings.HasPrefix(arg, "-") || !isKnown) {
+			rest = append(rest, arg)
+			continue
 		}
 		flags = append(flags, arg)
-		if !hasValue && slices.Contains(valued, name) && i+1 < len(args) {
+		if !hasValue && valued && i+1 < len(args) {
 			i++
 			flags = append(flags, args[i])
 		}
 	}
-	return flags, nil
-}
-
-func isKnownFlag(name string) bool {
-	switch name {
-	case "page", "json", "body", "h", "help":
-		return true
-	}
-	return false
+	return flags, rest
 }
 
 func writeBlockKit(w io.Writer, m commands.Message) error {

@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/convertalk/inboxbot/commands"
 	"github.com/convertalk/inboxbot/commands/blockcheck"
 )
 
@@ -47,6 +50,20 @@ func TestCLIQuery(t *testing.T) {
 		{"flags then a dashed query", []string{"query", "--page=2", "-interacted"}, 0, []string{"-interacted", "page 2"}},
 		{"double dash ends flags", []string{"query", "--", "-live"}, 0, []string{"-live"}},
 		{"unknown double-dash flag", []string{"query", "--pages", "2", "live"}, 2, []string{"inboxbot: query: ", "-pages"}},
+		{"flags after the query", []string{"query", "online", "--json"}, 0, []string{`"blocks"`, "online"}},
+		{"page flag after the query", []string{"query", "tag:vip", "--page", "2"}, 0, []string{"tag:vip", "page 2"}},
+		{"known single-dash flag after the query", []string{"query", "live", "-json"}, 0, []string{`"blocks"`}},
+		{"unknown flag after the query", []string{"query", "online", "--x"}, 2, []string{"inboxbot: query: ", "-x"}},
+		{"--page 0 is an error like page:0", []string{"query", "--page", "0", "live"}, 2, []string{"`--page 0`: the page must be at least 1.", "--page 1"}},
+		{"--page=0 too", []string{"query", "--page=0"}, 2, []string{"`--page 0`: the page must be at least 1."}},
+		{"--page past the last", []string{"query", "--page", "100001", "live"}, 2, []string{"at most 100000"}},
+		{"an empty value hints at the shell", []string{"query", "waiting:", "channel:whatsapp"}, 2, []string{"`waiting:` needs a value", "quote a value with < or >", "'waiting:>…'"}},
+		{"an empty excluded value too", []string{"query", "-seen:"}, 2, []string{"'seen:>…'"}},
+		{"help as in Slack", []string{"query", "help"}, 0, []string{"Inbox query syntax", "waiting:"}},
+		{"help is the first word, any case", []string{"query", "HELP", "me"}, 0, []string{"Inbox query syntax"}},
+		{"help has no body", []string{"query", "--body", "help"}, 2, []string{"no request body"}},
+		{"export is refused, as in the shell", []string{"query", "export", "live"}, 2, []string{"inboxbot: query: " + exportInSlackOnly}},
+		{"quoted help is searched", []string{"query", `"help"`}, 0, []string{`matching "help"`}},
 		{"unknown command", []string{"frobnicate"}, 2, []string{"unknown command", "inboxbot help"}},
 		{"help", []string{"help"}, 0, []string{"shell", "query", "demo-api", "check", "version"}},
 		{"version", []string{"version"}, 0, []string{"inboxbot test", "go1."}},
@@ -184,7 +201,7 @@ func TestCLIShell(t *testing.T) {
 		"refresh", "json", "body",
 		"tga:vip",            // a bad query, explained
 		"/inbox export live", // a Slack-only command, explained
-		"help",
+		"/inbox HELP me",     // help is the first word, as in Slack
 		"quit",
 		"this line is never read",
 	}, "\n")
@@ -311,4 +328,161 @@ func startDemoAPI(t *testing.T) map[string]string {
 		}
 	}
 	return env
+}
+
+// TestCLIQueryJSONErrors: with --json an error is printed as the Block Kit
+// message Slack would show for the same text (without the terminal's shell
+// hint), and the exit status stays that of the error.
+func TestCLIQueryJSONErrors(t *testing.T) {
+	cleanEnv(t, nil)
+	slackWords := func(text string) string {
+		_, err := commands.Parse(text, commands.Env{Now: cliNow, Location: time.UTC})
+		if err == nil {
+			t.Fatalf("%q parses", text)
+		}
+		return commands.Explain(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		text string // the message's text
+	}{
+		{"a bad query", []string{"query", "--json", "tga:vip"}, slackWords("tga:vip")},
+		{"flag after the query", []string{"query", "online", "offline", "--json"}, slackWords("online offline")},
+		{"an empty value: Slack's words, no shell hint", []string{"query", "--json", "waiting:"}, slackWords("waiting:")},
+		{"--page 0", []string{"query", "--json", "--page", "0", "live"}, "`--page 0`: the page must be at least 1. Did you mean `--page 1`?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "", tt.args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, stdout, stderr)
+			}
+			var want bytes.Buffer
+			if err := writeBlockKit(&want, commands.RenderError(tt.text)); err != nil {
+				t.Fatal(err)
+			}
+			if stdout != want.String() {
+				t.Errorf("stdout is not Slack's error message:\n got %s\nwant %s", stdout, want.String())
+			}
+			checkBlockKit(t, stdout)
+			if !strings.HasPrefix(stderr, "inboxbot: ") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr should still be the one-line error, got %q", stderr)
+			}
+		})
+	}
+
+	t.Run("an inbox error", func(t *testing.T) {
+		cleanEnv(t, map[string]string{"INBOX_API_URL": closedURL(t), "INBOX_API_TOKEN": "test-token", "INBOX_MAX_ATTEMPTS": "1"})
+		stdout, stderr, code := runCLI(t, "", "query", "--json", "live")
+		if code != 1 {
+			t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		checkBlockKit(t, stdout)
+	})
+
+	t.Run("help", func(t *testing.T) {
+		stdout, stderr, code := runCLI(t, "", "query", "help", "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var want bytes.Buffer
+		if err := writeBlockKit(&want, helpMessage()); err != nil {
+			t.Fatal(err)
+		}
+		if stdout != want.String() {
+			t.Errorf("query --json help is not Slack's help message")
+		}
+		checkBlockKit(t, stdout)
+	})
+}
+
+// TestCLIQueryHelpIsTheShellsHelp: `query help` prints what the shell's
+// help prints.
+func TestCLIQueryHelpIsTheShellsHelp(t *testing.T) {
+	cleanEnv(t, nil)
+	stdout, _, code := runCLI(t, "", "query", "help")
+	if code != 0 || stdout != commands.HelpText()+"\n" {
+		t.Errorf("exit %d; query help printed\n%s", code, stdout)
+	}
+}
+
+// checkBlockKit fails unless out is one payload Slack would accept.
+func checkBlockKit(t *testing.T, out string) {
+	t.Helper()
+	var payload struct {
+		Text   string          `json:"text"`
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(out), &payload); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if payload.Text == "" {
+		t.Error("the payload has no text")
+	}
+	if problems := blockcheck.CheckMessage(payload.Text, payload.Blocks); len(problems) > 0 {
+		t.Errorf("Slack would refuse it: %v", problems)
+	}
+}
+
+// closedURL returns an http URL on which nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// TestREADMEOneShotExamplesSurviveTheShell runs every `query` example of the
+// README through a real shell, as a reader pasting it would: none may
+// redirect (an unquoted > writes a file and cuts the query short), and each
+// must answer. At least one shows how to quote < or >.
+func TestREADMEOneShotExamplesSurviveTheShell(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash here")
+	}
+	cleanEnv(t, nil)
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var examples []string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if !strings.HasPrefix(line, "    ") {
+			continue // not a code block
+		}
+		for _, prefix := range []string{"go run . query ", "inboxbot query "} {
+			if _, rest, ok := strings.Cut(line, prefix); ok {
+				examples = append(examples, rest)
+				break
+			}
+		}
+	}
+	quotesAngle := false
+	for _, ex := range examples {
+		quotesAngle = quotesAngle || strings.ContainsAny(ex, "<>")
+		dir := t.TempDir()
+		cmd := exec.Command(bash, "--noprofile", "--norc", "-c", `args() { printf '%s\0' "$@"; }; args `+ex)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Errorf("README example %q: the shell fails: %v", ex, err)
+			continue
+		}
+		if files, _ := os.ReadDir(dir); len(files) > 0 {
+			t.Errorf("README example %q: the shell wrote a file %q (quote < and >)", ex, files[0].Name())
+		}
+		args := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		if stdout, stderr, code := runCLI(t, "", append([]string{"query"}, args...)...); code != 0 {
+			t.Errorf("README example %q (args %q): exit %d\n%s%s", ex, args, code, stdout, stderr)
+		}
+	}
+	if len(examples) == 0 || !quotesAngle {
+		t.Errorf("the README should show a one-shot query with a quoted < or > (got %q)", examples)
+	}
 }

@@ -35,7 +35,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 	switch strings.ToLower(sub) {
 	case "help":
 		out.kind, out.result = "help", "ok"
-		b.respond(ctx, cmd.ResponseURL, commands.Message{Text: "How to use /inbox", Blocks: commands.HelpBlocks()}, reply{})
+		b.respond(ctx, cmd.ResponseURL, helpMessage(), reply{})
 		return
 	case "export":
 		out.kind = "export"

@@ -116,8 +116,14 @@ func (sh *shellSession) handle(ctx context.Context, line string) bool {
 	if rest, ok := strings.CutPrefix(line, "/inbox"); ok && (rest == "" || rest[0] == ' ') {
 		text = rest
 	}
-	if word, _ := firstWord(text); strings.EqualFold(word, "export") {
-		sh.printf("export uploads a CSV to the Slack channel; it works in Slack, not in the shell.\n")
+	// help and export are read as Slack reads them (the first word), as
+	// `query` does too.
+	switch word, _ := firstWord(text); strings.ToLower(word) {
+	case "help":
+		sh.printf("%s\n", commands.HelpText())
+		return false
+	case "export":
+		sh.printf("%s\n", exportInSlackOnly)
 		return false
 	}
 	q, err := sh.svc.Parse(text, "")
