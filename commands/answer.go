@@ -34,7 +34,10 @@ type Answer struct {
 	// Truncated is true when the scan bound stopped the walk early.
 	Scanned   int
 	Truncated bool
-	At        time.Time // when the answer was made
+	// Skipped counts the malformed items of the API's pages (not contacts)
+	// left out of this answer.
+	Skipped int
+	At      time.Time // when the answer was made
 }
 
 // PIIMode says how customer emails and phone numbers are shown.

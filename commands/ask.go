@@ -52,6 +52,7 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 		Total:     -1,
 		Scanned:   found.Scanned,
 		Truncated: found.Truncated,
+		Skipped:   found.Skipped,
 		At:        now,
 	}
 	switch {
