@@ -44,7 +44,10 @@ type Answer struct {
 	Scanned   int
 	Truncated bool
 	TimedOut  bool
-	At        time.Time // when the answer was made
+	// Skipped counts the malformed items of the API's pages (not contacts)
+	// left out of this answer.
+	Skipped int
+	At      time.Time // when the answer was made
 }
 
 // PIIMode says how customer emails and phone numbers are shown.

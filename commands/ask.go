@@ -92,6 +92,7 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 	a.Users, a.Page, a.Start, a.Next, a.Back = found.Users, pos.Page, pos.Cursor, found.Next, pos.Back
 	a.Before = matchesBefore(src, q, pos)
 	a.Scanned, a.Truncated, a.TimedOut = found.Scanned, found.Truncated, found.TimedOut
+	a.Skipped = found.Skipped
 	if !q.HasPredicate() {
 		a.Scanned = 0 // nothing was filtered on our side: nothing to report
 		a.Total = found.Total

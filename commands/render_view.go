@@ -294,6 +294,9 @@ func updatedLine(a *Answer, o RenderOptions) string {
 	case a.Scanned > 0:
 		parts = append(parts, "scanned "+pluralThousands(a.Scanned, "contact"))
 	}
+	if a.Skipped > 0 {
+		parts = append(parts, plural(a.Skipped, "malformed contact")+" skipped")
+	}
 	return strings.Join(parts, " · ")
 }
 

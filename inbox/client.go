@@ -32,9 +32,15 @@ const (
 	DefaultPageSize         = 20
 )
 
-// maxRetryAfter caps how long one Retry-After makes us wait, so that a
-// confused server cannot park a command for an hour.
-const maxRetryAfter = 30 * time.Second
+// DefaultRetryBudget bounds the time one call spends waiting between its
+// attempts (backoff and Retry-After together), so that a confused or busy
+// server cannot park a command: a Retry-After longer than what is left
+// fails the call at once, saying how long the server asked for.
+const DefaultRetryBudget = 30 * time.Second
+
+// MaxRetryAfter is the longest Retry-After the client reads as it is; a
+// longer one is taken to be this (it is far beyond any wait we make).
+const MaxRetryAfter = 366 * 24 * time.Hour
 
 // usersPath is relative so that a base URL with a path prefix keeps it.
 const usersPath = "inbox/users"
@@ -42,6 +48,7 @@ const usersPath = "inbox/users"
 // Client calls POST /inbox/users with retries. It is safe for concurrent use.
 type Client struct {
 	endpoint         string
+	host             string // host[:port] of endpoint, for errors
 	token            string
 	httpClient       *http.Client
 	timeout          time.Duration
@@ -52,7 +59,8 @@ type Client struct {
 	maxResponseBytes int64
 	initialPageSize  int
 	observer         Observer
-	maxRetryAfter    time.Duration
+	retryBudget      time.Duration
+	now              func() time.Time // the clock: tests set a fake one
 
 	// pageSize is what the client takes a full page to hold (the low 32
 	// bits) and whether a walk confirmed it (confirmedBit): one word, so
@@ -104,7 +112,8 @@ var (
 type Option func(*Client)
 
 // WithHTTPClient sets the HTTP client (transport, proxies, test fakes).
-// Its own Timeout, if any, applies on top of WithTimeout.
+// Its own Timeout, if any, applies on top of WithTimeout. The client uses
+// a copy that follows no redirects (see RedirectError); hc is not changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -112,6 +121,11 @@ func WithHTTPClient(hc *http.Client) Option {
 		}
 	}
 }
+
+// WithRetryBudget bounds the time one call waits between attempts, backoff
+// and Retry-After together (default 30s). A wait that does not fit in what
+// is left, or in the context's deadline, ends the call with the last error.
+func WithRetryBudget(d time.Duration) Option { return func(c *Client) { c.retryBudget = d } }
 
 // WithTimeout bounds each HTTP attempt, body included (default 10s).
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
@@ -158,12 +172,13 @@ type AttemptInfo struct {
 // "https://api.v7.convertalk.com", with or without a trailing slash). An empty
 // token sends no Authorization header (fakes that do not check it).
 func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
-	endpoint, err := usersEndpoint(baseURL)
+	endpoint, host, err := usersEndpoint(baseURL)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{
 		endpoint:         endpoint,
+		host:             host,
 		token:            token,
 		timeout:          DefaultTimeout,
 		maxAttempts:      DefaultMaxAttempts,
@@ -172,7 +187,8 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 		userAgent:        DefaultUserAgent,
 		maxResponseBytes: DefaultMaxResponseBytes,
 		initialPageSize:  DefaultPageSize,
-		maxRetryAfter:    maxRetryAfter,
+		retryBudget:      DefaultRetryBudget,
+		now:              time.Now,
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -183,25 +199,37 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 	if c.httpClient == nil {
 		c.httpClient = defaultHTTPClient()
 	}
+	c.httpClient = withoutRedirects(c.httpClient)
 	c.pageSize.Store(int64(c.initialPageSize))
 	return c, nil
 }
 
-// usersEndpoint checks baseURL and returns the absolute URL of /inbox/users.
-// The URL is never echoed whole in errors: it may carry credentials.
-func usersEndpoint(baseURL string) (string, error) {
+// usersEndpoint checks baseURL and returns the absolute URL of /inbox/users
+// and its host. The URL is never echoed whole in errors: it may carry
+// credentials (the host never does).
+func usersEndpoint(baseURL string) (endpoint, host string, err error) {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil {
-		return "", errors.New("inbox: base URL is not a valid URL")
+		return "", "", errors.New("inbox: base URL is not a valid URL")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("inbox: base URL must be http(s), not %q", u.Scheme)
+		return "", "", fmt.Errorf("inbox: base URL must be http(s), not %q", u.Scheme)
 	}
 	if u.Host == "" {
-		return "", errors.New("inbox: base URL has no host")
+		return "", "", errors.New("inbox: base URL has no host")
 	}
 	u.RawQuery, u.Fragment = "", ""
-	return u.JoinPath(usersPath).String(), nil
+	return u.JoinPath(usersPath).String(), u.Host, nil
+}
+
+// withoutRedirects returns a copy of hc that never follows a redirect: Do
+// returns the 3xx answer itself. An API does not redirect a POST; following
+// one would turn it into a GET elsewhere, or (307, 308) send the query and
+// the token to another host. hc itself, the caller's, is left as it is.
+func withoutRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
 func (c *Client) validate() error {
@@ -212,6 +240,8 @@ func (c *Client) validate() error {
 		return fmt.Errorf("inbox: max attempts %d must be at least 1", c.maxAttempts)
 	case c.backoffBase <= 0 || c.backoffMax < c.backoffBase:
 		return fmt.Errorf("inbox: backoff (%s, %s) needs 0 < base <= max", c.backoffBase, c.backoffMax)
+	case c.retryBudget <= 0:
+		return fmt.Errorf("inbox: retry budget %s must be positive", c.retryBudget)
 	case c.maxResponseBytes <= 0:
 		return fmt.Errorf("inbox: max response bytes %d must be positive", c.maxResponseBytes)
 	case c.initialPageSize < 1 || c.initialPageSize > maxLearnedPageSize:
@@ -310,6 +340,7 @@ type call struct {
 	backoff retry.Backoff
 	n       int           // attempts made
 	wait    time.Duration // before the next attempt, decided by attempt
+	waited  time.Duration // the waits so far, against Client.retryBudget
 	last    error         // the last attempt's error
 }
 
@@ -331,7 +362,14 @@ func (cl *call) attempt(ctx context.Context) (*Page, error) {
 		// Kept for the final error should ctx end during the backoff.
 		cl.last = res.err
 		if retryable(res.err) && cl.n < cl.c.maxAttempts {
-			cl.wait, info.Retrying = cl.waitBefore(ctx, res.retryAfter)
+			wait, left, ok := cl.waitBefore(ctx, res.retryAfter)
+			switch {
+			case ok:
+				cl.wait, info.Retrying = wait, true
+				cl.waited += wait
+			case res.retryAfter > 0:
+				waitTooLong(res.err, res.retryAfter, left)
+			}
 		}
 	}
 	cl.c.observe(ctx, info)
@@ -341,21 +379,50 @@ func (cl *call) attempt(ctx context.Context) (*Page, error) {
 	return nil, res.err
 }
 
-// waitBefore returns how long to wait before the next attempt: what the
-// server asked for (capped), else the backoff; false when the ctx deadline
-// would pass before then, or before the server's Retry-After.
-func (cl *call) waitBefore(ctx context.Context, retryAfter time.Duration) (time.Duration, bool) {
-	wait := min(retryAfter, cl.c.maxRetryAfter)
-	if retryAfter <= 0 {
-		wait, _ = cl.backoff.Next()
+// waitBefore returns how long to wait before the next attempt, what the
+// call had left to wait (the rest of the retry budget, or of the ctx
+// deadline if that is sooner), and false when the wait does not fit in it.
+func (cl *call) waitBefore(ctx context.Context, retryAfter time.Duration) (wait, left time.Duration, ok bool) {
+	left = cl.c.retryBudget - cl.waited
+	if deadline, has := ctx.Deadline(); has {
+		left = min(left, deadline.Sub(cl.c.now()))
 	}
-	if deadline, ok := ctx.Deadline(); ok {
-		remaining := time.Until(deadline)
-		if retryAfter > remaining || wait >= remaining {
-			return 0, false
-		}
+	var backoff time.Duration
+	if retryAfter <= 0 {
+		backoff, _ = cl.backoff.Next()
+	}
+	wait, ok = planWait(retryAfter, backoff, left)
+	return wait, left, ok
+}
+
+// planWait decides the wait before a retry: the server's Retry-After when
+// it gave one, else the backoff; false when that is not shorter than what
+// is left (waiting it all would leave the attempt no time). It never caps
+// a Retry-After: retrying before the server said would only be refused.
+func planWait(retryAfter, backoff, left time.Duration) (time.Duration, bool) {
+	wait := backoff
+	if retryAfter > 0 {
+		wait = retryAfter
+	}
+	if wait >= left {
+		return 0, false
 	}
 	return wait, true
+}
+
+// waitTooLong records on err, a 429 or 5xx, that the call gave up at once
+// because the server asked to wait retryAfter with only left to spare.
+func waitTooLong(err error, retryAfter, left time.Duration) {
+	var (
+		rl *RateLimitError
+		ae *APIError
+	)
+	switch {
+	case errors.As(err, &rl):
+		rl.TooLong, rl.Left = true, max(left, 0)
+	case errors.As(err, &ae):
+		ae.RetryAfter, ae.TooLong, ae.Left = retryAfter, true, max(left, 0)
+	}
 }
 
 // final turns what go-retry returned into the error of Users: a ctx error
@@ -461,18 +528,20 @@ func (c *Client) interpret(resp *http.Response, data []byte, page, n int) (*Page
 			}
 			return nil, 0, err
 		}
-		c.learnLongerPage(len(p.Users))
+		c.learnLongerPage(len(p.Users) + p.Skipped)
 		return p, 0, nil
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		msg, _ := errorEnvelope(data)
 		return nil, 0, &UnauthorizedError{StatusCode: status, Message: msg}
+	case status >= 300 && status < 400:
+		return nil, 0, &RedirectError{StatusCode: status, Host: redirectHost(resp)}
 	case status == http.StatusTooManyRequests:
-		ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		return nil, ra, &RateLimitError{RetryAfter: ra, Attempts: n}
 	default:
 		var ra time.Duration
 		if status >= 500 { // a 503 may say when to come back, too
-			ra = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			ra = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		}
 		msg, code := errorEnvelope(data)
 		return nil, ra, &APIError{StatusCode: status, Code: code, Message: msg, Attempts: n}
@@ -489,7 +558,32 @@ func (c *Client) transportError(ctx, actx context.Context, err error, n int) err
 	if errors.Is(actx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return &TimeoutError{PerAttempt: c.timeout, Attempts: n}
 	}
-	return &ConnectionError{Attempts: n, Err: err}
+	// A *url.Error repeats the whole URL, which may carry credentials;
+	// the host says where, and the inner error why.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	// net/http refuses a redirect whose Location it cannot parse before
+	// asking CheckRedirect: that is a redirect too, not a network error.
+	if strings.HasPrefix(err.Error(), "failed to parse Location header") {
+		return &RedirectError{}
+	}
+	return &ConnectionError{Host: c.host, Attempts: n, Err: err}
+}
+
+// redirectHost returns the host a redirect answer points to: its Location
+// resolved against the request's URL; "" without a readable one.
+func redirectHost(resp *http.Response) string {
+	loc := strings.TrimSpace(resp.Header.Get("Location"))
+	if loc == "" || resp.Request == nil || resp.Request.URL == nil {
+		return ""
+	}
+	u, err := resp.Request.URL.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // readBody reads the whole body, gunzipping it when the server compressed
@@ -555,9 +649,9 @@ func byteSize(n int64) string {
 
 // parseRetryAfter reads a Retry-After value, delta-seconds or HTTP-date, as
 // a duration from now; 0 when absent, past or unreadable. Values are
-// clamped to a day so that arithmetic on them cannot overflow.
+// clamped to MaxRetryAfter so that arithmetic on them cannot overflow.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	const ceiling = 24 * time.Hour
+	const ceiling = MaxRetryAfter
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0

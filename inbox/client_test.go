@@ -462,7 +462,7 @@ func TestUsersCancelledDuringBackoff(t *testing.T) {
 	defer cancel()
 	obs := &cancelOnRetry{cancel: cancel}
 	// An hour of backoff: the test only ends because the cancel cuts it.
-	c, mux := setup(t, WithBackoff(time.Hour, time.Hour), WithObserver(obs))
+	c, mux := setup(t, WithBackoff(time.Hour, time.Hour), WithRetryBudget(2*time.Hour), WithObserver(obs))
 	reqs := handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, 503, []byte(`{"success":false,"message":"busy"}`))
 	})
@@ -509,12 +509,14 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-5", 0},
 		{"3", 3 * time.Second},
 		{" 120 ", 2 * time.Minute},
-		{"99999999999999", 24 * time.Hour},
+		{"99999", 99999 * time.Second},
+		{"99999999999999", MaxRetryAfter},
 		{"soon", 0},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{"Fri, 20 Nov 2026 12:00:10 GMT", 10 * time.Second},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
-		{now.Add(1000 * time.Hour).Format(http.TimeFormat), 24 * time.Hour},
+		{now.Add(1000 * time.Hour).Format(http.TimeFormat), 1000 * time.Hour},
+		{now.Add(10000 * time.Hour).Format(http.TimeFormat), MaxRetryAfter},
 	}
 	for _, tt := range tests {
 		if got := parseRetryAfter(tt.in, now); got != tt.want {
@@ -523,43 +525,63 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-func TestWaitBefore(t *testing.T) {
-	c, err := NewClient("http://inbox.test", testToken, WithBackoff(100*time.Millisecond, 100*time.Millisecond))
+func TestPlanWait(t *testing.T) {
+	tests := []struct {
+		name                      string
+		retryAfter, backoff, left time.Duration
+		want                      time.Duration
+		wantOK                    bool
+	}{
+		{"backoff without Retry-After", 0, 100 * time.Millisecond, time.Minute, 100 * time.Millisecond, true},
+		{"Retry-After honoured as it is", 7 * time.Second, 0, 30 * time.Second, 7 * time.Second, true},
+		{"Retry-After beyond what is left", 2 * time.Minute, 0, time.Minute, 0, false},
+		{"a day is not capped to fit", 99999 * time.Second, 0, 30 * time.Second, 0, false},
+		{"waiting all that is left leaves no time", 30 * time.Second, 0, 30 * time.Second, 0, false},
+		{"backoff beyond what is left", 0, 100 * time.Millisecond, 50 * time.Millisecond, 0, false},
+		{"nothing left", 0, time.Millisecond, -time.Second, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := planWait(tt.retryAfter, tt.backoff, tt.left)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("planWait(%s, %s, %s) = %s, %v; want %s, %v", tt.retryAfter, tt.backoff, tt.left, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+// TestWaitBeforeLeft: what is left to wait is the rest of the retry budget,
+// or of the deadline when that is sooner, read on the client's clock.
+func TestWaitBeforeLeft(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	c, err := NewClient("http://inbox.test", testToken, WithBackoff(time.Millisecond, time.Millisecond), WithRetryBudget(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.now = func() time.Time { return now }
 	tests := []struct {
-		name       string
-		retryAfter time.Duration
-		deadline   time.Duration // 0: none
-		want       time.Duration // with jitter: the most it may be
-		wantOK     bool
+		name     string
+		waited   time.Duration
+		deadline time.Duration // from now; 0: none
+		wantLeft time.Duration
 	}{
-		// Backoff 100ms with ±20% jitter, capped at 100ms: 80ms to 100ms.
-		{"backoff without Retry-After", 0, 0, 100 * time.Millisecond, true},
-		{"Retry-After honoured", 7 * time.Second, 0, 7 * time.Second, true},
-		{"Retry-After capped", time.Hour, 0, maxRetryAfter, true},
-		{"Retry-After within deadline", 2 * time.Second, time.Minute, 2 * time.Second, true},
-		{"Retry-After beyond deadline", 2 * time.Minute, time.Minute, 0, false},
-		{"capped, but the real ask is beyond deadline", time.Hour, time.Minute, 0, false},
-		{"backoff beyond deadline", 0, 50 * time.Millisecond, 0, false},
+		{"the whole budget", 0, 0, 30 * time.Second},
+		{"the rest of the budget", 20 * time.Second, 0, 10 * time.Second},
+		{"a sooner deadline", 0, 5 * time.Second, 5 * time.Second},
+		{"a later deadline", 25 * time.Second, time.Hour, 5 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			if tt.deadline > 0 {
 				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				ctx, cancel = context.WithDeadline(ctx, now.Add(tt.deadline))
 				defer cancel()
 			}
-			cl := &call{c: c, backoff: c.newBackoff()}
-			got, ok := cl.waitBefore(ctx, tt.retryAfter)
-			lowest := tt.want
-			if tt.retryAfter == 0 && tt.wantOK {
-				lowest = tt.want * 8 / 10
-			}
-			if got < lowest || got > tt.want || ok != tt.wantOK {
-				t.Errorf("waitBefore = %s, %v; want %s, %v", got, ok, tt.want, tt.wantOK)
+			cl := &call{c: c, backoff: c.newBackoff(), waited: tt.waited}
+			_, left, _ := cl.waitBefore(ctx, 4*time.Second)
+			if left != tt.wantLeft {
+				t.Errorf("left = %s, want %s", left, tt.wantLeft)
 			}
 		})
 	}
@@ -568,22 +590,22 @@ func TestWaitBefore(t *testing.T) {
 func TestUsersHonoursRetryAfter(t *testing.T) {
 	for _, status := range []int{429, 503} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			// With an hour of backoff and a minute of deadline, only
-			// Retry-After (capped to 5ms for the test) can make the second
-			// attempt happen.
+			// With an hour of backoff, beyond the retry budget, only
+			// Retry-After can make the second attempt happen. It is an
+			// HTTP-date that the client's clock, a fake one, reads as 5ms
+			// from now, so that the test does not wait a whole second.
 			c, mux := setup(t, WithBackoff(time.Hour, time.Hour))
-			c.maxRetryAfter = 5 * time.Millisecond
+			date := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+			c.now = func() time.Time { return date.Add(-5 * time.Millisecond) }
 			reqs := handleUsers(mux, func(n int, w http.ResponseWriter, _ *http.Request) {
 				if n == 1 {
-					w.Header().Set("Retry-After", "1")
+					w.Header().Set("Retry-After", date.Format(http.TimeFormat))
 					writeJSON(w, status, nil)
 					return
 				}
 				writeJSON(w, 200, pageBody(0, 1, nil))
 			})
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if _, err := c.Users(ctx, Filter{}); err != nil {
+			if _, err := c.Users(context.Background(), Filter{}); err != nil {
 				t.Fatal(err)
 			}
 			if reqs.get() != 2 {
@@ -593,18 +615,78 @@ func TestUsersHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// TestUsersRetryAfterBeyondBudget: a Retry-After longer than the call can
+// wait fails it at once, with the wait the server really asked for, even
+// without a deadline (issue 6: 99999s held a query for 90s, then said 24h).
+// The observer stops a call that would retry anyway, so the test is fast
+// on any code.
+func TestUsersRetryAfterBeyondBudget(t *testing.T) {
+	for _, status := range []int{429, 503} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			obs := &cancelOnRetry{cancel: cancel}
+			c, mux := setup(t, WithObserver(obs))
+			reqs := handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Retry-After", "99999")
+				writeJSON(w, status, []byte(`{"success":false,"message":"slow down"}`))
+			})
+			_, err := c.Users(ctx, Filter{})
+			if errors.Is(err, context.Canceled) || len(obs.seen) != 1 || obs.seen[0].Retrying {
+				t.Fatalf("error %v, attempts %+v: want one attempt, not retried", err, obs.seen)
+			}
+			const asked = 99999 * time.Second
+			if status == 429 {
+				want := RateLimitError{RetryAfter: asked, Attempts: 1, TooLong: true, Left: DefaultRetryBudget}
+				if e := asError[*RateLimitError](t, err); *e != want {
+					t.Errorf("got %+v, want %+v", e, want)
+				}
+			} else {
+				want := APIError{StatusCode: 503, Message: "slow down", Attempts: 1, RetryAfter: asked, TooLong: true, Left: DefaultRetryBudget}
+				if e := asError[*APIError](t, err); *e != want {
+					t.Errorf("got %+v, want %+v", e, want)
+				}
+			}
+			if reqs.get() != 1 {
+				t.Errorf("%d requests, want 1", reqs.get())
+			}
+		})
+	}
+}
+
+// TestUsersRetryBudgetAcrossAttempts: the waits of one call add up against
+// the budget; the wait that would overrun it is not made.
+func TestUsersRetryBudgetAcrossAttempts(t *testing.T) {
+	obs := &cancelOnRetry{}
+	c, mux := setup(t, WithObserver(obs), WithRetryBudget(25*time.Millisecond))
+	date := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return date.Add(-10 * time.Millisecond) } // frozen
+	reqs := handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", date.Format(http.TimeFormat))
+		writeJSON(w, 429, nil)
+	})
+	_, err := c.Users(context.Background(), Filter{})
+	e := asError[*RateLimitError](t, err)
+	// 10ms, then 10ms more (20ms waited), then 10ms would pass 25ms.
+	if e.Attempts != 3 || !e.TooLong || reqs.get() != 3 {
+		t.Errorf("got %+v after %d requests; want 3 attempts, then too long", e, reqs.get())
+	}
+}
+
+// TestUsersRetryAfterBeyondDeadline: a Retry-After that fits the retry
+// budget but not the context's deadline fails at once too.
 func TestUsersRetryAfterBeyondDeadline(t *testing.T) {
 	c, mux := setup(t)
 	reqs := handleUsers(mux, func(_ int, w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Retry-After", "120")
+		w.Header().Set("Retry-After", "20")
 		writeJSON(w, 429, []byte(`{"success":false,"message":"slow down"}`))
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := c.Users(ctx, Filter{})
-	want := RateLimitError{RetryAfter: 2 * time.Minute, Attempts: 1}
-	if e := asError[*RateLimitError](t, err); *e != want {
-		t.Errorf("got %+v, want %+v", e, want)
+	e := asError[*RateLimitError](t, err)
+	if e.RetryAfter != 20*time.Second || e.Attempts != 1 || !e.TooLong || e.Left > 10*time.Second || e.Left < 5*time.Second {
+		t.Errorf("got %+v, want 20s asked, too long for the 10s left", e)
 	}
 	if reqs.get() != 1 {
 		t.Errorf("%d requests, want 1", reqs.get())

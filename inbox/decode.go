@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -16,9 +15,10 @@ import (
 // server page page, assuming (without having confirmed it) that full pages
 // hold pageSize contacts: a Last concluded from that size is Inferred. It
 // is tolerant as inbox-api.md asks: unknown fields are ignored, missing
-// ones and values of an unexpected type leave zero values. success:false
-// is an *APIError; a body that is not a JSON object, or whose data is
-// missing or not an array of objects, is a *BadResponseError.
+// ones and values of an unexpected type leave zero values, and an item of
+// data that is not an object (null, a number...) is skipped and counted in
+// Page.Skipped. success:false is an *APIError; a body that is not a JSON
+// object, or whose data is missing or not an array, is a *BadResponseError.
 func DecodePage(body []byte, page, pageSize int) (*Page, error) {
 	return decodePage(body, 200, page, pageSize, false)
 }
@@ -49,15 +49,20 @@ func decodePage(body []byte, status, page, pageSize int, confirmed bool) (*Page,
 		return nil, bad("data is not an array", err)
 	}
 	users := make([]User, 0, len(items))
-	for i, item := range items {
+	skipped := 0
+	for _, item := range items {
 		var wc wireContact
 		if err := unmarshalObject(item, &wc); err != nil {
-			return nil, bad(fmt.Sprintf("contact %d is not an object", i+1), err)
+			// One broken contact must not cost the page: skip it, say so.
+			skipped++
+			continue
 		}
 		users = append(users, wc.user())
 	}
-	p := &Page{Number: page, Users: users}
-	p.Total, p.Last, p.Inferred = env.pageInfo(page, pageSize, confirmed, len(users))
+	p := &Page{Number: page, Users: users, Skipped: skipped}
+	// The server's page held every item, skipped or not: that is what
+	// says whether it was a full page.
+	p.Total, p.Last, p.Inferred = env.pageInfo(page, pageSize, confirmed, len(items))
 	return p, nil
 }
 

@@ -262,7 +262,6 @@ func TestDecodePageErrors(t *testing.T) {
 		{name: "data null", body: `{"success":true,"data":null}`, wantReason: "no data"},
 		{name: "data an object", body: `{"success":true,"data":{"users":[]}}`, wantReason: "data is not an array"},
 		{name: "data a string", body: `{"success":true,"data":"[]"}`, wantReason: "data is not an array"},
-		{name: "contact not an object", body: `{"success":true,"data":[{"_id":"a"},42]}`, wantReason: "contact 2 is not an object"},
 		{
 			name:    "success false",
 			body:    `{"success":false,"message":"Invalid token","code":"401"}`,
@@ -293,6 +292,40 @@ func TestDecodePageErrors(t *testing.T) {
 	}
 }
 
+// TestDecodePageSkipsMalformedContacts: an item of data that is not a
+// contact is skipped and counted, not a failed page (issue 6, point 13),
+// and still counts towards the page's length.
+func TestDecodePageSkipsMalformedContacts(t *testing.T) {
+	tests := []struct {
+		name        string
+		data        string
+		wantIDs     []string
+		wantSkipped int
+		wantLast    bool
+	}{
+		{"a single null in a full page", `[{"_id":"a"},null,{"_id":"b"},{"_id":"c"},{"_id":"d"},{"_id":"e"}]`, []string{"a", "b", "c", "d", "e"}, 1, false},
+		{"every kind of non-object", `[null,42,"x",[],true,{"_id":"a"}]`, []string{"a"}, 5, false},
+		{"a short page with a null", `[{"_id":"a"},null]`, []string{"a"}, 1, true},
+		{"only nulls, a full page", `[null,null,null,null,null,null]`, []string{}, 6, false},
+		{"only one null, a short page", `[null]`, []string{}, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := DecodePage([]byte(`{"success":true,"data":`+tt.data+`}`), 1, 6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, u := range p.Users {
+				ids = append(ids, u.ID)
+			}
+			if !slices.Equal(ids, tt.wantIDs) || p.Skipped != tt.wantSkipped || p.Last != tt.wantLast {
+				t.Errorf("got users %v, skipped %d, last %v; want %v, %d, %v", ids, p.Skipped, p.Last, tt.wantIDs, tt.wantSkipped, tt.wantLast)
+			}
+		})
+	}
+}
+
 // TestDecodePageGolden decodes testdata/page-variants.json, a page of
 // contacts in the shapes the API is known or suspected to send, and
 // compares the Users with testdata/page-variants.golden.json.
@@ -318,6 +351,7 @@ func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`{"success":false,"message":"x","code":500}`), 1, 20)
 	f.Add([]byte(`{"success":true,"data":[{"_agentAssigned":[{"_id":1}],"tags":[{"name":2}],"hasOrdered":1,"unreadMessages":"1e400"}]}`), 0, 0)
 	f.Add([]byte(`{"success":true,"data":{}}`), -3, -1)
+	f.Add([]byte(`{"success":true,"data":[null,{"_id":"a"},7]}`), 1, 3)
 	if body, err := os.ReadFile(filepath.Join("testdata", "page-variants.json")); err == nil {
 		f.Add(body, 1, 20)
 	}
@@ -337,8 +371,11 @@ func FuzzDecodePage(f *testing.F) {
 		if p.Total < -1 || p.Number < 1 {
 			t.Fatalf("page %d, total %d", p.Number, p.Total)
 		}
-		if len(p.Users) == 0 && !p.Last {
+		if len(p.Users)+p.Skipped == 0 && !p.Last {
 			t.Fatal("an empty page is not the last")
+		}
+		if p.Skipped < 0 {
+			t.Fatalf("skipped %d", p.Skipped)
 		}
 		checkInferred(t, p)
 		for _, u := range p.Users {
@@ -357,8 +394,8 @@ func FuzzDecodePage(f *testing.F) {
 // checkInferred fails unless an Inferred page is a non-empty last page.
 func checkInferred(t *testing.T, p *Page) {
 	t.Helper()
-	if p.Inferred && (!p.Last || len(p.Users) == 0) {
-		t.Fatalf("inferred page: last %v with %d users", p.Last, len(p.Users))
+	if p.Inferred && (!p.Last || len(p.Users)+p.Skipped == 0) {
+		t.Fatalf("inferred page: last %v with %d users, %d skipped", p.Last, len(p.Users), p.Skipped)
 	}
 }
 

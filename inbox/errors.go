@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
-// The errors below are what callers branch on with errors.As. Their Error
-// text is written for a support lead: it is shown in Slack as it is.
+// The errors below are what callers branch on with errors.As. They carry
+// data (status, attempts, waits, host); their Error text is terse and meant
+// for logs. The sentences people read are written from that data at the
+// product's edge (commands.Explain), which also sanitises what the API sent.
 
 // UnauthorizedError is a 401 or 403: the API token was rejected.
 type UnauthorizedError struct {
@@ -16,42 +18,62 @@ type UnauthorizedError struct {
 
 // Error implements error.
 func (e *UnauthorizedError) Error() string {
-	return fmt.Sprintf("Convertalk rejected the API token (%d). Check INBOX_API_TOKEN.", e.StatusCode)
+	return fmt.Sprintf("token rejected (%d)", e.StatusCode)
 }
 
-// RateLimitError is a 429 that was still refused after every attempt.
+// RateLimitError is a 429 that was refused after every attempt, or whose
+// Retry-After asked for longer than the call could wait.
 type RateLimitError struct {
 	RetryAfter time.Duration // what the last answer asked for; 0 if it did not say
 	Attempts   int
+	// TooLong is true when the client gave up at once, attempts left,
+	// because RetryAfter was not shorter than what the call had left to
+	// wait (the rest of its retry budget or of its context deadline): Left.
+	TooLong bool
+	Left    time.Duration
 }
 
 // Error implements error.
 func (e *RateLimitError) Error() string {
+	s := fmt.Sprintf("rate limited (429) after %d attempts", e.Attempts)
 	if e.RetryAfter > 0 {
-		return fmt.Sprintf("Convertalk is rate limiting us (429 after %d attempts); it asks to wait %s.", e.Attempts, e.RetryAfter.Round(time.Second))
+		s += fmt.Sprintf("; Retry-After %s", e.RetryAfter)
 	}
-	return fmt.Sprintf("Convertalk is rate limiting us (429 after %d attempts). Try again in a minute.", e.Attempts)
+	if e.TooLong {
+		s += fmt.Sprintf(", beyond the %s left to wait", e.Left)
+	}
+	return s
 }
 
 // APIError is any other answer with success:false or an unexpected status:
-// the API's status and message.
+// the API's status and message. A 2xx StatusCode means HTTP succeeded and
+// the envelope said success:false.
 type APIError struct {
 	StatusCode int    // HTTP status
 	Code       int    // the envelope's code, when present
-	Message    string // the envelope's message, when present
+	Message    string // the envelope's message, when present (untrusted text)
 	Attempts   int    // attempts made (more than 1 only for retryable statuses)
+	// RetryAfter, TooLong and Left are set when a 5xx answer's Retry-After
+	// asked for longer than the call could wait (see RateLimitError).
+	RetryAfter time.Duration
+	TooLong    bool
+	Left       time.Duration
 }
 
 // Error implements error.
 func (e *APIError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = "no message"
+	s := fmt.Sprintf("API error (HTTP %d", e.StatusCode)
+	if e.Code != 0 {
+		s += fmt.Sprintf(", code %d", e.Code)
 	}
-	if e.StatusCode >= 500 {
-		return fmt.Sprintf("Convertalk is having trouble (%d after %d attempts): %s", e.StatusCode, e.Attempts, msg)
+	s += fmt.Sprintf(") after %d attempts", e.Attempts)
+	if e.TooLong {
+		s += fmt.Sprintf("; Retry-After %s, beyond the %s left to wait", e.RetryAfter, e.Left)
 	}
-	return fmt.Sprintf("Convertalk refused the request (%d): %s", e.StatusCode, msg)
+	if e.Message != "" {
+		s += fmt.Sprintf(": %q", e.Message)
+	}
+	return s
 }
 
 // TimeoutError means no attempt got an answer in time.
@@ -62,7 +84,7 @@ type TimeoutError struct {
 
 // Error implements error.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("Convertalk did not answer in %s after %d attempts.", e.PerAttempt, e.Attempts)
+	return fmt.Sprintf("no answer in %s after %d attempts", e.PerAttempt, e.Attempts)
 }
 
 // BadResponseError is an answer we could not read: not JSON, too large, or
@@ -75,7 +97,7 @@ type BadResponseError struct {
 
 // Error implements error.
 func (e *BadResponseError) Error() string {
-	return fmt.Sprintf("Convertalk sent an answer we could not read (%s).", e.Reason)
+	return fmt.Sprintf("unreadable answer (HTTP %d): %s", e.StatusCode, e.Reason)
 }
 
 // Unwrap returns the underlying error.
@@ -83,14 +105,37 @@ func (e *BadResponseError) Unwrap() error { return e.Err }
 
 // ConnectionError means the API could not be reached at all after every attempt.
 type ConnectionError struct {
+	Host     string // host[:port] of the API, as configured
 	Attempts int
-	Err      error
+	Err      error // the network error (DNS, refused, reset, TLS...)
 }
 
 // Error implements error.
 func (e *ConnectionError) Error() string {
-	return fmt.Sprintf("Could not reach Convertalk after %d attempts (network error).", e.Attempts)
+	return fmt.Sprintf("cannot connect to %s after %d attempts: %v", e.Host, e.Attempts, e.Err)
 }
 
 // Unwrap returns the underlying error.
 func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// RedirectError is a 3xx answer. The client never follows redirects: the
+// API does not redirect a POST, and following one would send the query,
+// and with a 307/308 the token, to wherever the answer points.
+type RedirectError struct {
+	StatusCode int // 0 when net/http could not read the redirect's Location
+	// Host is the host[:port] the redirect points to ("" when it named
+	// none or an unreadable one); never the whole URL, which may carry
+	// credentials.
+	Host string
+}
+
+// Error implements error.
+func (e *RedirectError) Error() string {
+	if e.StatusCode == 0 {
+		return "redirect with an unreadable Location not followed"
+	}
+	if e.Host == "" {
+		return fmt.Sprintf("redirect (%d) not followed", e.StatusCode)
+	}
+	return fmt.Sprintf("redirect (%d) to %s not followed", e.StatusCode, e.Host)
+}

@@ -63,6 +63,9 @@ type Found struct {
 	Total int
 	// Requests counts the server pages fetched.
 	Requests int
+	// Skipped counts the items of the pages fetched that were not contacts
+	// (see Page.Skipped).
+	Skipped int
 }
 
 // Find walks the results of f from the cursor from (server page from.Page,
@@ -130,6 +133,7 @@ func (w *finder) fetch(ctx context.Context, page int) (*Page, error) {
 	if p == nil {
 		return nil, fmt.Errorf("inbox: find: page %d: source returned no page", page)
 	}
+	w.found.Skipped += max(p.Skipped, 0)
 	return p, nil
 }
 
@@ -193,11 +197,11 @@ func (w *finder) walk(ctx context.Context, at Cursor) (*Found, error) {
 		if err != nil {
 			return nil, err
 		}
-		if prev > 0 && len(p.Users) > 0 && w.learner != nil {
+		if prev > 0 && rawLen(p) > 0 && w.learner != nil {
 			w.learner.LearnPageSize(prev) // the previous page was a full one
 		}
 		last := endsWalk(p, prev)
-		prev = len(p.Users)
+		prev = rawLen(p)
 		if w.opt.Match == nil {
 			fd.Total = p.Total
 		}
@@ -258,12 +262,16 @@ func cursorAfter(page, n, size int, last bool) *Cursor {
 // it learns it from p arriving.)
 func endsWalk(p *Page, prev int) bool {
 	switch {
-	case len(p.Users) == 0:
+	case rawLen(p) == 0:
 		return true
 	case !p.Last:
 		return false
 	case !p.Inferred:
 		return true
 	}
-	return prev > 0 && len(p.Users) < prev && p.Total < 0
+	return prev > 0 && rawLen(p) < prev && p.Total < 0
 }
+
+// rawLen is how many items the API's page held: its contacts and the
+// items skipped as malformed, which count for its length all the same.
+func rawLen(p *Page) int { return len(p.Users) + max(p.Skipped, 0) }

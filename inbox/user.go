@@ -70,6 +70,10 @@ type Page struct {
 	// Find across pages) look at the next page rather than stop here; a
 	// single page (a plain Find) takes Last as it is.
 	Inferred bool
+	// Skipped counts the items of the API's page that were not contacts
+	// (null, a number, a string...) and were left out of Users. The page's
+	// length, for Last and page sizes, counts them.
+	Skipped int
 }
 
 // Cursor is a position in the stream of server results: a server page and an
