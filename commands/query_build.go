@@ -476,10 +476,11 @@ func fixBot(name string) string {
 	return "bot:" + name
 }
 
-// joinValues writes a comma list as a qualifier value, quoted if it has spaces.
+// joinValues writes a comma list as a qualifier value, quoted if it has
+// spaces or a character that could read as a quote (tag:‘vip’ is tag:vip).
 func joinValues(values []string) string {
 	s := strings.Join(values, ",")
-	if strings.ContainsFunc(s, func(r rune) bool { return r == ' ' }) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r == ' ' }) || hasWeakQuote(s) {
 		return `"` + s + `"`
 	}
 	return s
@@ -796,7 +797,7 @@ func (q *Query) appendClauses(w []string, kinds ...listKind) []string {
 // canonicalText writes the search text: bare when it is one plain word,
 // quoted otherwise (several words, or a word that would read as syntax).
 func canonicalText(s string) string {
-	plain := !strings.ContainsAny(s, " :<") && !strings.HasPrefix(s, "-") && !qualifiers.isKeyword(s)
+	plain := !strings.ContainsAny(s, " :<") && !strings.HasPrefix(s, "-") && !qualifiers.isKeyword(s) && !hasWeakQuote(s)
 	if plain {
 		return s
 	}
