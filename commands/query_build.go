@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/convertalk/inboxbot/inbox"
 )
 
@@ -64,6 +66,9 @@ func (b *queryBuilder) add(t queryToken) *QueryError {
 	if q := qualifiers.byWord[strings.ToLower(word)]; q != nil {
 		return q.keyword(b, t, neg)
 	}
+	if err := unknownColon(t); err != nil {
+		return err
+	}
 	if neg {
 		return b.unknownNegation(t)
 	}
@@ -103,6 +108,38 @@ func (b *queryBuilder) addKeyValue(t queryToken, key, value string, neg bool) *Q
 		return badToken(t, "`"+key+":` needs a value, such as `"+q.forms[0]+"`", "")
 	}
 	return q.value(b, t, value, neg)
+}
+
+// unknownColon explains a token written like key:value whose key is not
+// plain letters (those are addKeyValue's): a key close to a qualifier's once
+// normalised (chann0el:, ｔａｇ:, status*:, assigneéd:) gets the did-you-mean,
+// and any other is an error too unless the token reads as text (a time, a
+// URL, an email, an emoji code). Quoted tokens never come here. It returns
+// nil for text.
+func unknownColon(t queryToken) *QueryError {
+	body, prefix := t.raw, ""
+	if rest, ok := strings.CutPrefix(body, "-"); ok {
+		body, prefix = rest, "-"
+	}
+	if isEmojiCode(body) {
+		return nil
+	}
+	key, colon, value, ok := colonKey(body)
+	// A key of punctuation alone (:tag:vip) hides the real one behind it.
+	for ok && foldKey(key) == "" {
+		key, colon, value, ok = colonKey(value)
+	}
+	if !ok {
+		return nil
+	}
+	const hint = "quote the text to search for it"
+	if s := closest(foldKey(key), qualifiers.keyNames); s != "" {
+		return badToken(t, "there is no qualifier `"+key+colon+"` ("+hint+")", prefix+s+":"+joinValues([]string{collapseSpace(value)}))
+	}
+	if colonIsText(norm.NFKC.String(key), value) {
+		return nil
+	}
+	return badToken(t, "there is no qualifier `"+key+colon+"`; `/inbox help` lists them ("+hint+")", "")
 }
 
 // addFlag reads is:online, has:order, no:assignee and their negations.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // queryToken is one whitespace-separated piece of a query.
@@ -358,6 +360,81 @@ func splitKey(t queryToken, neg bool) (key, value string, ok bool) {
 		text = text[1:]
 	}
 	return strings.ToLower(raw[:colon]), text[colon+1:], true
+}
+
+// colonKey splits a token that is written like key:value although its key
+// is not plain ASCII letters (chann0el:x, ｔａｇ:vip, tag：vip, status*:open,
+// 10:30): at the first colon outside quotes and mentions, a full-width or
+// other compatibility colon counting as one (NFKC). The value is
+// NFKC-normalised and loses its quote characters, for a suggestion; colon
+// is the colon as written. ok is false when there is no such colon.
+func colonKey(raw string) (key, colon, value string, ok bool) {
+	inQuote := false
+	for i := 0; i < len(raw); {
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		switch {
+		case isQuote(r):
+			inQuote = !inQuote
+		case inQuote:
+		case r == '<':
+			if n := mentionLen(raw[i:]); n > 0 {
+				size = n
+			}
+		case r == ':' || (r >= utf8.RuneSelf && norm.NFKC.String(string(r)) == ":"):
+			value = strings.Map(func(r rune) rune {
+				if isQuote(r) || hasWeakQuote(string(r)) {
+					return -1
+				}
+				return r
+			}, norm.NFKC.String(raw[i+size:]))
+			return raw[:i], raw[i : i+size], value, true
+		}
+		i += size
+	}
+	return "", "", "", false
+}
+
+// foldKey reduces a key to what a person meant to type: NFKC (full-width
+// ｔａｇ is tag), lower case, letters and digits only (status* is status).
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, norm.NFKC.String(key))
+}
+
+// isEmojiCode reports whether s is a Slack emoji code such as :tada: or
+// :wave::skin-tone-2:, which is text, not a key.
+func isEmojiCode(s string) bool {
+	if len(s) < 3 || s[0] != ':' || s[len(s)-1] != ':' {
+		return false
+	}
+	for name := range strings.SplitSeq(s[1:len(s)-1], "::") {
+		if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+			return !isASCIILetter(byte(r)) && !isASCIIDigit(byte(r)) && !strings.ContainsRune("_+-'", r) || r >= utf8.RuneSelf
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// colonIsText reports whether an unknown key:value written with other than
+// plain letters is ordinary text to search for: a number or time (10:30,
+// 9:05am, 3:1), a URL (https://..., host.example:8080) or an email address.
+func colonIsText(key, value string) bool {
+	switch {
+	case key != "" && strings.Trim(key, "0123456789") == "" && value != "" && isASCIIDigit(value[0]):
+		return true
+	case looksLikeURL(strings.ToLower(key), value), strings.Contains(key, "@"):
+		return true
+	case strings.Contains(key, ".") && value != "" && isASCIIDigit(value[0]):
+		port, _, _ := strings.Cut(value, "/")
+		return strings.Trim(port, "0123456789") == ""
+	}
+	return false
 }
 
 // urlSchemes are keys that make `key:rest` free text, so that pasting a link
