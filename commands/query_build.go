@@ -268,7 +268,9 @@ var statusValues = []enumValue{
 	{"inprogress", string(inbox.StatusInProgress), "in progress", []string{"in-progress", "in_progress", "in progress"}},
 	{"review", string(inbox.StatusReview), "review", nil},
 	{"onhold", string(inbox.StatusOnHold), "on hold", []string{"on-hold", "on_hold", "on hold"}},
-	{"dependancy", string(inbox.StatusDependancy), "dependency", []string{"dependency"}},
+	// DEPENDANCY is the API's spelling, for the request body only; people
+	// read and write "dependency" (the old spelling is still accepted).
+	{"dependency", string(inbox.StatusDependancy), "dependency", []string{"dependancy"}},
 	{"closed", string(inbox.StatusClosed), "closed", nil},
 }
 

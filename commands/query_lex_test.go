@@ -210,6 +210,10 @@ func TestParseDateCond(t *testing.T) {
 		{"1201mo", time.UTC, "", "", "", "too far back"},
 		{"5300w", time.UTC, "", "", "", "too far back"},
 		{"999999h", time.UTC, "", "", "", "too far back"},
+		{"7M", time.UTC, "", "", "", "ambiguous: write `7mo`"},
+		{"<=12M", time.UTC, "", "", "", "ambiguous"},
+		{"7Mo", time.UTC, "7mo", "2026-04-24T15:04:05Z", "", ""},
+		{"90M", time.UTC, "", "", "", "or `90m` for 90 minutes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
