@@ -175,7 +175,7 @@ var qualifierTable = []qualifier{
 		name: "seen", group: groupTime, keys: []string{"seen", "lastseen"},
 		forms:      []string{"seen:7d", "seen:>30d", "seen:2026-11-01", "seen:>2026-11-01", "seen:2026-11-01..2026-11-20", "seen:2026-11-01..*", "seen:today", "seen:yesterday"},
 		noNegation: "write the opposite instead, e.g. `seen:>7d` for \"not in the last 7 days\"",
-		desc:       "last seen: `7d` or `<7d` within 7 days, `>30d` more than 30 days ago (units m h d w mo); a day `YYYY-MM-DD` (or `THH:MM`, with `Z` or `+05:30`), `>D` after, `<D` before, `D1..D2`, `*` for an open end",
+		desc:       "last seen: `7d` or `<7d` within 7 days, `>30d` more than 30 days ago (units: m minutes, h, d, w, mo months; a capital `M` is refused as ambiguous); a day `YYYY-MM-DD` (or `THH:MM`, with `Z` or `+05:30`), `>D` after, `<D` before, `D1..D2`, `*` for an open end",
 		value: func(b *queryBuilder, t queryToken, value string, neg bool) *QueryError {
 			return b.addDate(t, &b.q.seen, &b.seenTok, "seen", value)
 		},

@@ -166,7 +166,9 @@ func (p *predicate) empty() bool {
 }
 
 // Parse reads a query (SPEC §5). Errors are *QueryError. Slack's escaping of
-// <, > and & in slash-command text is undone first.
+// slash-command text is undone first: its markup for links, emails, channels
+// and group mentions becomes the text that was typed, and &lt; &gt; &amp;
+// become < > & (decodeSlack).
 func Parse(text string, env Env) (*Query, error) {
 	q, err := parse(text, env)
 	if err != nil {
@@ -179,13 +181,16 @@ func parse(text string, env Env) (*Query, *QueryError) {
 	if !utf8.ValidString(text) {
 		return nil, &QueryError{Message: "The query is not valid UTF-8 text."}
 	}
+	// The limit applies to what the person typed, not to Slack's longer
+	// escaped form of it (<mailto:a@b.c|a@b.c> for a@b.c).
+	text = decodeSlack(text)
 	if n := utf8.RuneCountInString(text); n > MaxQueryLength {
 		return nil, &QueryError{
 			Token:   text,
 			Message: "The query " + quoteToken(text) + " is " + strconv.Itoa(n) + " characters long; the limit is " + strconv.Itoa(MaxQueryLength) + ".",
 		}
 	}
-	tokens, err := tokenize(unescapeSlack(text))
+	tokens, err := tokenize(text)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/convertalk/inboxbot/inbox"
 )
 
@@ -64,6 +66,9 @@ func (b *queryBuilder) add(t queryToken) *QueryError {
 	if q := qualifiers.byWord[strings.ToLower(word)]; q != nil {
 		return q.keyword(b, t, neg)
 	}
+	if err := unknownColon(t); err != nil {
+		return err
+	}
 	if neg {
 		return b.unknownNegation(t)
 	}
@@ -103,6 +108,38 @@ func (b *queryBuilder) addKeyValue(t queryToken, key, value string, neg bool) *Q
 		return badToken(t, "`"+key+":` needs a value, such as `"+q.forms[0]+"`", "")
 	}
 	return q.value(b, t, value, neg)
+}
+
+// unknownColon explains a token written like key:value whose key is not
+// plain letters (those are addKeyValue's): a key close to a qualifier's once
+// normalised (chann0el:, ｔａｇ:, status*:, assigneéd:) gets the did-you-mean,
+// and any other is an error too unless the token reads as text (a time, a
+// URL, an email, an emoji code). Quoted tokens never come here. It returns
+// nil for text.
+func unknownColon(t queryToken) *QueryError {
+	body, prefix := t.raw, ""
+	if rest, ok := strings.CutPrefix(body, "-"); ok {
+		body, prefix = rest, "-"
+	}
+	if isEmojiCode(body) {
+		return nil
+	}
+	key, colon, value, ok := colonKey(body)
+	// A key of punctuation alone (:tag:vip) hides the real one behind it.
+	for ok && foldKey(key) == "" {
+		key, colon, value, ok = colonKey(value)
+	}
+	if !ok {
+		return nil
+	}
+	const hint = "quote the text to search for it"
+	if s := closest(foldKey(key), qualifiers.keyNames); s != "" {
+		return badToken(t, "there is no qualifier `"+key+colon+"` ("+hint+")", prefix+s+":"+joinValues([]string{collapseSpace(value)}))
+	}
+	if colonIsText(norm.NFKC.String(key), value) {
+		return nil
+	}
+	return badToken(t, "there is no qualifier `"+key+colon+"`; `/inbox help` lists them ("+hint+")", "")
 }
 
 // addFlag reads is:online, has:order, no:assignee and their negations.
@@ -231,7 +268,9 @@ var statusValues = []enumValue{
 	{"inprogress", string(inbox.StatusInProgress), "in progress", []string{"in-progress", "in_progress", "in progress"}},
 	{"review", string(inbox.StatusReview), "review", nil},
 	{"onhold", string(inbox.StatusOnHold), "on hold", []string{"on-hold", "on_hold", "on hold"}},
-	{"dependancy", string(inbox.StatusDependancy), "dependency", []string{"dependency"}},
+	// DEPENDANCY is the API's spelling, for the request body only; people
+	// read and write "dependency" (the old spelling is still accepted).
+	{"dependency", string(inbox.StatusDependancy), "dependency", []string{"dependancy"}},
 	{"closed", string(inbox.StatusClosed), "closed", nil},
 }
 
@@ -476,10 +515,11 @@ func fixBot(name string) string {
 	return "bot:" + name
 }
 
-// joinValues writes a comma list as a qualifier value, quoted if it has spaces.
+// joinValues writes a comma list as a qualifier value, quoted if it has
+// spaces or a character that could read as a quote (tag:‘vip’ is tag:vip).
 func joinValues(values []string) string {
 	s := strings.Join(values, ",")
-	if strings.ContainsFunc(s, func(r rune) bool { return r == ' ' }) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r == ' ' }) || hasWeakQuote(s) {
 		return `"` + s + `"`
 	}
 	return s
@@ -796,7 +836,7 @@ func (q *Query) appendClauses(w []string, kinds ...listKind) []string {
 // canonicalText writes the search text: bare when it is one plain word,
 // quoted otherwise (several words, or a word that would read as syntax).
 func canonicalText(s string) string {
-	plain := !strings.ContainsAny(s, " :<") && !strings.HasPrefix(s, "-") && !qualifiers.isKeyword(s)
+	plain := !strings.ContainsAny(s, " :<") && !strings.HasPrefix(s, "-") && !qualifiers.isKeyword(s) && !hasWeakQuote(s)
 	if plain {
 		return s
 	}

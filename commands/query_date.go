@@ -66,6 +66,23 @@ func parseAge(s string) (ageValue, bool) {
 
 func (a ageValue) String() string { return strconv.Itoa(a.n) + a.unit }
 
+// capitalM returns the count of an age written with a capital M (7M), or
+// "". Units are case-insensitive, but M means months in some notations and
+// minutes in others, so 7M is refused with both readings rather than
+// silently taken as 7 minutes.
+func capitalM(s string) string {
+	n, ok := strings.CutSuffix(s, "M")
+	if !ok || n == "" || len(n) > 6 || strings.Trim(n, "0123456789") != "" {
+		return ""
+	}
+	return n
+}
+
+// capitalMProblem is the problem of a capital-M age, for messages.
+func capitalMProblem(n string) string {
+	return "is ambiguous: write `" + n + "mo` for " + n + " months or `" + n + "m` for " + n + " minutes"
+}
+
 // words writes "7 days", "1 hour".
 func (a ageValue) words() string {
 	for _, u := range ageUnits {
@@ -134,6 +151,13 @@ func (c ageCond) holds(t, now time.Time) bool {
 
 // parseWaiting reads a waiting: value: an age with an explicit direction.
 func parseWaiting(v string) (ageCond, string, string) {
+	if op, rest := splitOp(v); capitalM(rest) != "" {
+		// Waiting is counted in minutes far more often than in months.
+		if op == "" {
+			op = ">"
+		}
+		return ageCond{}, capitalMProblem(capitalM(rest)), op + capitalM(rest) + "m"
+	}
 	v = strings.ToLower(v)
 	op, rest := splitOp(v)
 	a, ok := parseAge(rest)
@@ -178,6 +202,10 @@ type dateCond struct {
 // parseDateCond reads a date value. It returns the condition, or a problem
 // (a phrase completing "`seen:x` ...") and possibly a corrected value.
 func parseDateCond(value string, now time.Time, loc *time.Location) (dateCond, string, string) {
+	if op, rest := splitOp(strings.TrimSpace(value)); capitalM(rest) != "" {
+		// "Seen in the last 7M" is about months far more often than minutes.
+		return dateCond{}, capitalMProblem(capitalM(rest)), op + capitalM(rest) + "mo"
+	}
 	v := strings.ToLower(strings.TrimSpace(value))
 	if from, to, isRange := strings.Cut(v, ".."); isRange {
 		return parseDateRange(from, to, now, loc)

@@ -25,6 +25,19 @@ func TestTokenize(t *testing.T) {
 		{"<@U1|no end", []queryToken{{raw: "<@U1|no", text: "<@U1|no"}, {raw: "end", text: "end"}}, ""},
 		{`"open`, nil, "never closed"},
 		{`tag:"a b`, nil, "never closed"},
+		// Typographic quotes: double ones anywhere, single ones and brackets
+		// at the start of a token or a value, when they close a word.
+		{"„late delivery“", []queryToken{{raw: "„late delivery“", text: "late delivery", quoted: true}}, ""},
+		{"«a b» ‹c d›", []queryToken{{raw: "«a b»", text: "a b", quoted: true}, {raw: "‹c d›", text: "c d", quoted: true}}, ""},
+		{"»a b«", []queryToken{{raw: "»a b«", text: "a b", quoted: true}}, ""},
+		{"‚a b‘ ‘c d’", []queryToken{{raw: "‚a b‘", text: "a b", quoted: true}, {raw: "‘c d’", text: "c d", quoted: true}}, ""},
+		{"「a b」 『c』", []queryToken{{raw: "「a b」", text: "a b", quoted: true}, {raw: "『c』", text: "c", quoted: true}}, ""},
+		{"tag:‚a b‘", []queryToken{{raw: "tag:‚a b‘", text: "tag:a b"}}, ""},
+		{"‘don’t stop’", []queryToken{{raw: "‘don’t stop’", text: "don’t stop", quoted: true}}, ""},
+		{"O’Brien ‘90s", []queryToken{{raw: "O’Brien", text: "O’Brien"}, {raw: "‘90s", text: "‘90s"}}, ""},
+		{`‚say "hi"‘`, []queryToken{{raw: `‚say "hi"‘`, text: "say hi", quoted: true}}, ""},
+		{"“a‚b c‘”", []queryToken{{raw: "“a‚b c‘”", text: "a‚b c‘", quoted: true}}, ""},
+		{"„open", nil, "never closed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -87,6 +100,59 @@ func TestSlackEscaping(t *testing.T) {
 	}
 }
 
+// TestUnwrapSlack covers every form Slack's formatting documentation gives
+// for text sent with should_escape: links with and without a label, emails,
+// channels, user groups, special mentions and dates; user mentions and
+// anything else stay as they are.
+func TestUnwrapSlack(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"<mailto:john@example.com|john@example.com>", "john@example.com"},
+		{"<https://x.y|x.y>", "x.y"},
+		{"<http://www.foo.com|www.foo.com>", "www.foo.com"},
+		{"<http://foo.com/>", "http://foo.com/"},
+		{"<https://a.example/?q=1&amp;r=2|a.example/?q=1&amp;r=2>", "a.example/?q=1&amp;r=2"}, // entities are undone later
+		{"<tel:+15551234567|+1 555 123 4567>", "+1 555 123 4567"},
+		{"<#C024BE7LR|general>", "#general"},
+		{"<#C024BE7LR>", "#C024BE7LR"},
+		{"<#C024BE7LR|>", "#C024BE7LR"},
+		{"<!subteam^SAZ94GDB8|@support>", "@support"},
+		{"<!subteam^SAZ94GDB8|support>", "@support"},
+		{"<!subteam^SAZ94GDB8>", "@SAZ94GDB8"},
+		{"<!here>", "@here"},
+		{"<!here|here>", "@here"},
+		{"<!channel>", "@channel"},
+		{"<!everyone>", "@everyone"},
+		{"<!group>", "@group"},
+		{"<!date^1392734382^{date_short}|Feb 18, 2014>", "Feb 18, 2014"},
+		{"tag:<mailto:a@b.co|a@b.co>,vip", "tag:a@b.co,vip"},
+		{"a<https://x.y|x.y>b <!here>", "ax.yb @here"},
+		// Left alone: user mentions, what a terminal sends, broken markup.
+		{"<@U024BE7LH|bob>", "<@U024BE7LH|bob>"},
+		{"<@U024BE7LH>", "<@U024BE7LH>"},
+		{"seen:<7d waiting:>10m", "seen:<7d waiting:>10m"},
+		{"seen:<today waiting:>1h", "seen:<today waiting:>1h"},
+		{"<b c>", "<b c>"},
+		{"<https://x.y", "<https://x.y"},
+		{"<#general>", "<#general>"},
+		{"<!foo>", "<!foo>"},
+		{"<!date^1392734382^{date}>", "<!date^1392734382^{date}>"},
+		{"<<https://x.y|x.y>", "<x.y"},
+		{"<>", "<>"},
+	}
+	for _, tt := range tests {
+		if got := unwrapSlack(tt.in); got != tt.want {
+			t.Errorf("unwrapSlack(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// What a person typed in Slack arrives entity-escaped, so markup they
+	// typed stays text and survives the canonical form.
+	for _, typed := range []string{"<https://x.y|x.y>", "<!here>", "a & <b>", "&lt;", "<#C1|x>"} {
+		if got := decodeSlack(escapeForParse(typed)); got != typed {
+			t.Errorf("decodeSlack(escapeForParse(%q)) = %q", typed, got)
+		}
+	}
+}
+
 func TestSplitAgents(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -144,6 +210,10 @@ func TestParseDateCond(t *testing.T) {
 		{"1201mo", time.UTC, "", "", "", "too far back"},
 		{"5300w", time.UTC, "", "", "", "too far back"},
 		{"999999h", time.UTC, "", "", "", "too far back"},
+		{"7M", time.UTC, "", "", "", "ambiguous: write `7mo`"},
+		{"<=12M", time.UTC, "", "", "", "ambiguous"},
+		{"7Mo", time.UTC, "7mo", "2026-04-24T15:04:05Z", "", ""},
+		{"90M", time.UTC, "", "", "", "or `90m` for 90 minutes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

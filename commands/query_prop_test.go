@@ -36,7 +36,10 @@ var dateValues = []string{"7d", "<7d", ">30d", "3mo", ">2w", "90m", "<=12h", ">=
 	"Yesterday", "2026-11-01T10:30", ">2026-11-01t10:30+05:30", "2026-11-01T10:30:15Z", "yesterday..today"}
 
 var textPool = []string{"refund", "order", `"late delivery"`, "10:30", "https://x.example/a?b=c", `"online"`, "héllo",
-	"tom&amp;jerry", "&lt;b&gt;", `“curly words”`, `"tag:vip"`, "-", "a-b", `"-x"`, "&amp;lt;"}
+	"tom&amp;jerry", "&lt;b&gt;", `“curly words”`, `"tag:vip"`, "-", "a-b", `"-x"`, "&amp;lt;",
+	"<mailto:ann@example.com|ann@example.com>", "<https://x.example/a|x.example/a>", "<http://x.example/?a=1&amp;b=2>",
+	"<#C024BE7LR|general>", "<!subteam^SAZ94GDB8|@support>", "<!here>", "&lt;!here&gt;", "&lt;https://x.y|x.y&gt;",
+	"„late delivery“", "«refund now»", "‚wrong size‘", "「gift card」", "O’Brien", "‘90s", `"‘quoted’"`, "9:05am"}
 
 // generatedQueries builds n queries from the qualifier table with a fixed
 // seed: its forms, negations, is:/has:/no: spellings and keywords, and its
