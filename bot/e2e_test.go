@@ -342,8 +342,12 @@ func TestE2EHostileNamesAreShownHarmlessly(t *testing.T) {
 		contacts[i].Tags = append(contacts[i].Tags, "<!everyone>")
 	}
 	h := startE2E(t, withInbox(inboxtest.WithContacts(contacts)))
-	searched := h.answer(h.command(`online "<!channel>"`))
+	// Slack escapes what a person types: a literal <!channel> arrives as
+	// entities (a real <!channel> is markup for @channel, and is unwrapped).
+	searched := h.answer(h.command(`online "&lt;!channel&gt;"`))
 	assertContains(t, "the echo of a hostile query", answerText(t, searched), "&lt;!channel&gt;")
+	unwrapped := h.answer(h.command(`online <!channel>`))
+	assertContains(t, "the echo of Slack's @channel markup", answerText(t, unwrapped), "@channel")
 	shared := h.answer(h.click(h.answer(h.command("online")), commands.ActionShare, slacktest.ClickOptions{}))
 	h.command("export online")
 	if _, err := h.slack.WaitUploads(h.ctx, 1); err != nil {
