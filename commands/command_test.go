@@ -1,7 +1,10 @@
 package commands
 
 import (
+	"encoding/json"
+
 	"errors"
+	"github.com/convertalk/inboxbot/commands/blockcheck"
 	"strings"
 	"testing"
 	"time"
@@ -210,4 +213,41 @@ func FuzzParseCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The help of each command lists every verb of the table, in both
+// renderings, within Block Kit's limits.
+func TestTopicHelp(t *testing.T) {
+	for _, spec := range commandTable {
+		if spec.name == "help" {
+			continue
+		}
+		text := TopicHelpText(spec.name)
+		raw, err := json.Marshal(TopicHelpBlocks(spec.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range blockcheck.Check(raw) {
+			t.Errorf("help %s: Block Kit problem: %v", spec.name, p)
+		}
+		for _, v := range spec.verbs {
+			if !strings.Contains(text, "/inbox "+spec.name+" "+v.name) {
+				t.Errorf("TopicHelpText(%s) lacks verb %s:\n%s", spec.name, v.name, text)
+			}
+			if !strings.Contains(string(raw), "/inbox "+spec.name+" "+v.name) {
+				t.Errorf("TopicHelpBlocks(%s) lack verb %s", spec.name, v.name)
+			}
+		}
+		if !spec.ready && !strings.Contains(text, "coming soon") {
+			t.Errorf("TopicHelpText(%s) does not say it is coming soon", spec.name)
+		}
+	}
+	if TopicHelpText("nothing") != HelpText() {
+		t.Error("an unknown topic is not the whole help")
+	}
+	for _, line := range commandHelpLines(false) {
+		if strings.TrimSpace(line) == "" {
+			t.Error("an empty command line in the help")
+		}
+	}
 }
