@@ -28,6 +28,9 @@ type Env struct {
 	Location  *time.Location // UTC when nil
 	Aliases   Aliases
 	SlackUser string // the invoking Slack user id; "" outside Slack
+	// DefaultQuery is what a blank command runs (INBOX_DEFAULT_QUERY);
+	// only ParseCommand reads it.
+	DefaultQuery string
 }
 
 // QueryError is a query that cannot be run: one sentence that quotes the
