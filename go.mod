@@ -8,6 +8,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/sethvargo/go-retry v0.5.0
 	github.com/slack-go/slack v0.35.0
+	go.etcd.io/bbolt v1.5.0
 	golang.org/x/sync v0.25.0
 )
 
