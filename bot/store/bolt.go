@@ -296,7 +296,7 @@ func sweep(tx *bolt.Tx, now time.Time) error {
 	cutoff := encodeExpiry(now)
 	var keys []string
 	c := tx.Bucket(bucketLeaseExpiry).Cursor()
-	for k, _ := c.First(); k != nil && len(keys) < sweepBatch && bytes.Compare(k[:8], cutoff) <= 0; k, _ = c.Next() {
+	for k, _ := c.First(); len(k) > 8 && len(keys) < sweepBatch && bytes.Compare(k[:8], cutoff) <= 0; k, _ = c.Next() {
 		keys = append(keys, string(k[8:]))
 	}
 	for _, key := range keys {

@@ -80,7 +80,8 @@ func GetJSON[T any](ctx context.Context, s Store, kind, id string) (T, int, erro
 	}
 	version, err := Decode(record, &value)
 	if err != nil {
-		return value, 0, fmt.Errorf("%s %s: %w", kind, id, err)
+		var zero T
+		return zero, 0, fmt.Errorf("%s %s: %w", kind, id, err)
 	}
 	return value, version, nil
 }

@@ -5,10 +5,28 @@
 // under concurrency and expiry, ids that are never reused, versioned JSON,
 // closing, cancellation and restarts).
 //
+// An implementation's test gives each subtest fresh data and a way to open
+// it, as many times as the suite wants (a second open is a restart):
+//
+//	func TestBoltConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Opener {
+//			path := filepath.Join(t.TempDir(), "inboxbot.db")
+//			return func(now func() time.Time) store.Store {
+//				s, err := store.OpenBolt(t.Context(), path, store.Options{Now: now})
+//				if err != nil {
+//					t.Fatal(err)
+//				}
+//				return s
+//			}
+//		})
+//	}
+//
 // Time is a [Clock] the suite moves: an implementation must make every
-// lease decision on [store.Options.Now], never on a clock of its own (a
-// Redis store passes now to its script and keeps PX only to let Redis drop
-// dead keys).
+// lease decision on [store.Options.Now], never on a clock of its own. A
+// Redis store, for one, passes now to its script, compares it with the
+// expiry kept in the lease's value, and sets a relative PX of the ttl only so
+// that Redis drops dead keys by itself (PXAT would not do: the suite's clock
+// is not the server's).
 package storetest
 
 import (
