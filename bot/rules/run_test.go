@@ -21,7 +21,7 @@ type onceClaims struct {
 	owners map[string]string
 }
 
-func (c *onceClaims) Claim(_ context.Context, key, owner string, _ time.Time) (bool, error) {
+func (c *onceClaims) Claim(_ context.Context, key, owner string, _ time.Duration) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, taken := c.owners[key]; taken {

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// Claimer claims a key until a time, for one owner: true when this call
-// took it, false when another owner holds it (bot/store's Store does it).
+// Claimer takes a lease on a key for one owner: true when this call took
+// it, false when a live lease is held (bot/store's Store is one).
 type Claimer interface {
-	Claim(ctx context.Context, key, owner string, until time.Time) (bool, error)
+	Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
 }
 
 // Job is one schedule the scheduler keeps: a digest.
@@ -221,8 +221,8 @@ func (s *Scheduler) fire(slot Slot) {
 	key := s.opt.KeyPrefix + ":" + slot.JobID + ":" + slot.At.UTC().Format(time.RFC3339)
 	// The claim outlives the grace by far, so no replica, restarted or
 	// late, can take the slot again.
-	until := slot.At.Add(s.opt.Grace + 48*time.Hour)
-	won, err := s.opt.Claims.Claim(s.work, key, s.opt.Owner, until)
+	ttl := slot.At.Add(s.opt.Grace + 48*time.Hour).Sub(s.opt.Clock.Now())
+	won, err := s.opt.Claims.Claim(s.work, key, s.opt.Owner, max(ttl, time.Hour))
 	if err != nil {
 		s.opt.Log.Warn("digest slot not posted: the store could not claim it", "id", slot.JobID, "slot", slot.At, "err", err)
 		s.observe(Outcome{JobID: slot.JobID, Slot: slot.At, Kind: OutcomeFailed, Err: err})

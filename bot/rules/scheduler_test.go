@@ -43,7 +43,7 @@ type claims struct {
 
 func newClaims() *claims { return &claims{owners: map[string]string{}} }
 
-func (c *claims) Claim(_ context.Context, key, owner string, _ time.Time) (bool, error) {
+func (c *claims) Claim(_ context.Context, key, owner string, _ time.Duration) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fail != nil {
