@@ -93,7 +93,7 @@ func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Se
 			if r.err == nil && r.page == nil {
 				r.page = &Page{Last: true, Total: -1}
 			}
-			if r.err == nil && len(r.page.Users) == 0 && prev > 0 {
+			if r.err == nil && rawLen(r.page) == 0 && prev > 0 {
 				return // the end, after the last non-empty page: nothing to yield
 			}
 			if r.err == nil && prev > 0 && learner != nil {
@@ -102,7 +102,7 @@ func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Se
 			if !yield(r.page, r.err) || r.err != nil || endsWalk(r.page, prev) {
 				return
 			}
-			prev, maybeEnd = len(r.page.Users), r.page.Last
+			prev, maybeEnd = rawLen(r.page), r.page.Last
 		}
 	}
 }
