@@ -63,10 +63,11 @@ func parseCron(text string) (*cronSpec, error) {
 	return c, nil
 }
 
-// trimCronError drops robfig/cron's echo of the expression after the colon.
+// trimCronError drops what robfig/cron adds after the first colon (an echo
+// of the field, Go's strconv detail).
 func trimCronError(err error) string {
 	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i > 0 {
+	if i := strings.Index(msg, ": "); i > 0 {
 		msg = msg[:i]
 	}
 	return msg

@@ -199,6 +199,10 @@ func parseDayForm(tokens []string, loc *time.Location) (Schedule, string) {
 		i++
 	}
 	dayTokens, timeTokens := tokens[:i], tokens[i:]
+	if len(timeTokens) == 0 && len(dayTokens) > 1 && !isDayWord(dayTokens[len(dayTokens)-1]) {
+		// `daily soon`: the last word was meant as the time.
+		dayTokens, timeTokens = dayTokens[:len(dayTokens)-1], dayTokens[len(dayTokens)-1:]
+	}
 	if len(timeTokens) > 0 && timeTokens[0] == "at" {
 		timeTokens = timeTokens[1:]
 	}
