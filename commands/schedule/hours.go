@@ -52,7 +52,7 @@ func parseHours(text string, loc *time.Location) (Hours, string) {
 	}
 	h := Hours{loc: loc}
 	var canon []string
-	for clause := range strings.SplitSeq(strings.ToLower(text), ";") {
+	for clause := range strings.SplitSeq(normalize(text), ";") {
 		tokens := strings.Fields(clause)
 		if len(tokens) == 0 {
 			continue
@@ -91,7 +91,6 @@ func parseWindow(tokens []string) (window, string) {
 	}
 	rangeText := strings.Join(tokens[i:], "")
 	rangeText = strings.Replace(rangeText, "to", "-", 1)
-	rangeText = strings.ReplaceAll(rangeText, "–", "-") // an en dash, as word processors type it
 	from, to, ok := strings.Cut(rangeText, "-")
 	if !ok || from == "" || to == "" {
 		return window{}, "give the hours as a range, e.g. `08:00-18:00`"

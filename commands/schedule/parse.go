@@ -43,7 +43,7 @@ func parse(text string, loc *time.Location) (Schedule, string) {
 	if len(text) > MaxLength {
 		return Schedule{}, fmt.Sprintf("it is longer than %d characters", MaxLength)
 	}
-	tokens := strings.Fields(strings.ToLower(text))
+	tokens := strings.Fields(normalize(text))
 	if len(tokens) == 0 {
 		return Schedule{}, "it is empty"
 	}
@@ -91,6 +91,14 @@ func unknownDay(tokens []string) string {
 		}
 	}
 	return ""
+}
+
+// dashes are what word processors and phones put in `Mon–Fri`.
+var dashes = strings.NewReplacer("\u2013", "-", "\u2014", "-", "\u2212", "-")
+
+// normalize lower-cases text and turns typographic dashes into hyphens.
+func normalize(text string) string {
+	return dashes.Replace(strings.ToLower(text))
 }
 
 // formatClockToken writes a time as typed in its canonical HH:MM.
