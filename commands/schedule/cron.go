@@ -39,8 +39,13 @@ func parseCron(text string) (*cronSpec, error) {
 		for i, f := range fields {
 			probe := []string{"*", "*", "*", "*", "*"}
 			probe[i] = f
-			if _, err := cronParser.Parse(strings.Join(probe, " ")); err != nil {
+			parsed, err := cronParser.Parse(strings.Join(probe, " "))
+			if err != nil {
 				return nil, fmt.Errorf("the %s field `%s` is not valid (%v)", cronFieldNames[i], quoteable(f), trimCronError(err))
+			}
+			if spec, ok := parsed.(*cron.SpecSchedule); ok && fieldBits(spec, i)&^starBit == 0 {
+				// robfig/cron reads a field of bare commas as no values at all.
+				return nil, fmt.Errorf("the %s field `%s` is not valid (it names no value)", cronFieldNames[i], quoteable(f))
 			}
 		}
 		text = strings.Join(fields, " ")
@@ -61,6 +66,11 @@ func parseCron(text string) (*cronSpec, error) {
 		return nil, fmt.Errorf("no month has that day, so it would never run")
 	}
 	return c, nil
+}
+
+// fieldBits returns the bit set of field i (0 minute ... 4 day-of-week).
+func fieldBits(spec *cron.SpecSchedule, i int) uint64 {
+	return [5]uint64{spec.Minute, spec.Hour, spec.Dom, spec.Month, spec.Dow}[i]
 }
 
 // trimCronError drops what robfig/cron adds after the first colon (an echo

@@ -559,6 +559,7 @@ func TestBadSchedules(t *testing.T) {
 		{"0 25 * * *", "I can't read the schedule `0 25 * * *`: the hour field `25` is not valid (end of range (25) above maximum (23))."},
 		{"0 9 * * funday", "I can't read the schedule `0 9 * * funday`: the day-of-week field `funday` is not valid (failed to parse int from funday)."},
 		{"0 9 0 * *", "I can't read the schedule `0 9 0 * *`: the day-of-month field `0` is not valid (beginning of range (0) below minimum (1))."},
+		{"0 , 1 1 0", "I can't read the schedule `0 , 1 1 0`: the hour field `,` is not valid (it names no value)."},
 		{"0 0 30 2 *", "I can't read the schedule `0 0 30 2 *`: no month has that day, so it would never run."},
 		{"0 0 31 4,6,9,11 *", "I can't read the schedule `0 0 31 4,6,9,11 *`: no month has that day, so it would never run."},
 		{"@fortnightly", "I can't read the schedule `@fortnightly`: `@fortnightly` is not one of @hourly, @daily, @weekly, @monthly, @yearly."},
