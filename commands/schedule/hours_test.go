@@ -30,6 +30,8 @@ func TestParseHoursForms(t *testing.T) {
 		{"sat 10:00 to 14:00", "sat 10:00-14:00", "Sat 10:00-14:00 Europe/Berlin"},
 		{"fri 18:00-midnight", "fri 18:00-24:00", "Fri 18:00-24:00 Europe/Berlin"},
 		{"fri 18:00-00:00", "fri 18:00-24:00", "Fri 18:00-24:00 Europe/Berlin"},
+		{"“Mon-Fri 08:00-18:00”", "weekdays 08:00-18:00", "weekdays 08:00-18:00 Europe/Berlin"},
+		{"'08:00-18:00'", "daily 08:00-18:00", "daily 08:00-18:00 Europe/Berlin"},
 		{"00:00-24:00", "daily 00:00-24:00", "daily 00:00-24:00 Europe/Berlin"},
 		{"Mon-Fri 08:00-18:00; Sat 10:00-14:00", "weekdays 08:00-18:00; sat 10:00-14:00",
 			"weekdays 08:00-18:00 and Sat 10:00-14:00 Europe/Berlin"},

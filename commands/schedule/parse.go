@@ -21,7 +21,8 @@ const MaxLength = 200
 //	weekdays 09:00       Mon-Fri; `weekends 10:00` Sat and Sun
 //	mon,wed,fri 09:00    day names in any case, full or short, ranges (mon-fri, fri-mon)
 //
-// Case and extra spaces do not matter. A bare time (`09:00`) or a bare
+// Case, extra spaces, typographic dashes and one pair of quotes around the
+// whole text do not matter. A bare time (`09:00`) or a bare
 // `daily` is refused as ambiguous, with a reason. An error is an *Error of
 // KindSchedule.
 func Parse(text string, loc *time.Location) (Schedule, error) {
@@ -96,8 +97,21 @@ func unknownDay(tokens []string) string {
 // dashes are what word processors and phones put in `Mon–Fri`.
 var dashes = strings.NewReplacer("\u2013", "-", "\u2014", "-", "\u2212", "-")
 
-// normalize lower-cases text and turns typographic dashes into hyphens.
+// normalize lower-cases text, turns typographic dashes into hyphens and
+// drops one pair of quotes around it (`hours "Mon-Fri 08:00-18:00"` copied
+// with its quotes).
 func normalize(text string) string {
+	text = strings.TrimSpace(text)
+	for _, q := range []string{`"`, "'", "\u201c\u201d", "\u2018\u2019"} {
+		open, close := q[:len(q)/2], q[len(q)/2:]
+		if len(q) == 1 {
+			open, close = q, q
+		}
+		if len(text) >= len(open)+len(close) && strings.HasPrefix(text, open) && strings.HasSuffix(text, close) {
+			text = text[len(open) : len(text)-len(close)]
+			break
+		}
+	}
 	return dashes.Replace(strings.ToLower(text))
 }
 
