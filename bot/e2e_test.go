@@ -342,7 +342,9 @@ func TestE2EHostileNamesAreShownHarmlessly(t *testing.T) {
 		contacts[i].Tags = append(contacts[i].Tags, "<!everyone>")
 	}
 	h := startE2E(t, withInbox(inboxtest.WithContacts(contacts)))
-	searched := h.answer(h.command(`online "<!channel>"`))
+	// Typed in Slack, the text <!channel> arrives escaped (a bare <!channel>
+	// is Slack's markup for a typed @channel, which the query reads as such).
+	searched := h.answer(h.command(`online "&lt;!channel&gt;"`))
 	assertContains(t, "the echo of a hostile query", answerText(t, searched), "&lt;!channel&gt;")
 	shared := h.answer(h.click(h.answer(h.command("online")), commands.ActionShare, slacktest.ClickOptions{}))
 	h.command("export online")
