@@ -387,7 +387,7 @@ func TestCLIQueryJSONErrors(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		var want bytes.Buffer
-		if err := writeBlockKit(&want, helpMessage()); err != nil {
+		if err := writeBlockKit(&want, helpMessage("")); err != nil {
 			t.Fatal(err)
 		}
 		if stdout != want.String() {
