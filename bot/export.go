@@ -22,9 +22,7 @@ const (
 	exportLookahead = 2
 )
 
-// export walks every page of the query, streams the matching contacts to a
-// temporary CSV file (constant memory whatever the size), and uploads it to
-// the channel.
+// export reads the query of an Export button (text), then exports it.
 func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL string, out *outcome) {
 	q, err := b.svc.Parse(text, userID)
 	if err != nil {
@@ -32,6 +30,13 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 		b.respond(ctx, responseURL, commands.RenderError(commands.Explain(err)), reply{})
 		return
 	}
+	b.exportQuery(ctx, q, channelID, userID, responseURL, out)
+}
+
+// exportQuery walks every page of the query, streams the matching contacts
+// to a temporary CSV file (constant memory whatever the size), and uploads it
+// to the channel.
+func (b *Bot) exportQuery(ctx context.Context, q *commands.Query, channelID, userID, responseURL string, out *outcome) {
 	out.query = logQuery(q)
 	canonical := q.WithPage(1).Canonical()
 	b.respond(ctx, responseURL, commands.RenderMrkdwn("Exporting "+commands.CodeSpan(canonical)+"… the CSV will appear in this channel."), reply{})

@@ -22,7 +22,7 @@ func (b *Bot) allowed(channelID, userID string) bool {
 
 func (b *Bot) ephemeralAnswers() bool { return b.cfg.ResponseVisibility != "in_channel" }
 
-// handleSlash answers /inbox: help, export, or a query.
+// handleSlash answers /inbox: the typed command of the text decides.
 func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received time.Time) {
 	out := outcome{kind: "query", started: received}
 	defer func() { b.logOutcome(out) }()
@@ -31,25 +31,32 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(refusal), reply{})
 		return
 	}
-	sub, rest := firstWord(cmd.Text)
-	switch strings.ToLower(sub) {
-	case "help":
-		out.kind, out.result = "help", "ok"
-		b.respond(ctx, cmd.ResponseURL, helpMessage(), reply{})
-		return
-	case "export":
-		out.kind = "export"
-		b.export(ctx, rest, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
-		return
-	}
-	q, err := b.svc.Parse(cmd.Text, cmd.UserID)
+	c, err := b.svc.ParseCommand(cmd.Text, cmd.UserID)
 	if err != nil {
 		out.result = "bad_query"
 		b.respond(ctx, cmd.ResponseURL, commands.RenderError(commands.Explain(err)), reply{})
 		return
 	}
-	out.query = logQuery(q)
-	b.answer(ctx, q, commands.Position{}, cmd.ResponseURL, reply{inChannel: !b.ephemeralAnswers()}, b.ephemeralAnswers(), &out)
+	out.kind = c.Name()
+	if !commands.Ready(c) {
+		out.result = "coming_soon"
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.ComingSoon(c)), reply{})
+		return
+	}
+	switch c := c.(type) {
+	case *commands.QueryCommand:
+		out.query = logQuery(c.Query)
+		b.answer(ctx, c.Query, commands.Position{}, cmd.ResponseURL, reply{inChannel: !b.ephemeralAnswers()}, b.ephemeralAnswers(), &out)
+	case *commands.HelpCommand:
+		out.result = "ok"
+		b.respond(ctx, cmd.ResponseURL, helpMessage(c.Topic), reply{})
+	case *commands.ExportCommand:
+		b.exportQuery(ctx, c.Query, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
+	default:
+		// A command the table marks ready that this bot cannot run yet.
+		out.result = "coming_soon"
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.ComingSoon(c)), reply{})
+	}
 }
 
 // handleClick serves a button: Prev, Next, Refresh, Share, Export. The state
@@ -216,12 +223,6 @@ func slackErrorCode(err error) string {
 		return "timeout"
 	}
 	return "error"
-}
-
-func firstWord(s string) (word, rest string) {
-	s = strings.TrimSpace(s)
-	word, rest, _ = strings.Cut(s, " ")
-	return word, strings.TrimSpace(rest)
 }
 
 // outcome is the one log line of a command or click.
