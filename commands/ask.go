@@ -90,7 +90,8 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 		return nil, err
 	}
 	a.Users, a.Page, a.Start, a.Next, a.Back = found.Users, pos.Page, pos.Cursor, found.Next, pos.Back
-	a.Before = matchesBefore(src, q, pos)
+	size := serverPageSize(found)
+	a.Before = matchesBefore(size, q, pos)
 	a.Scanned, a.Truncated, a.TimedOut = found.Scanned, found.Truncated, found.TimedOut
 	a.Skipped = found.Skipped
 	if !q.HasPredicate() {
@@ -98,7 +99,7 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 		a.Total = found.Total
 	}
 	if len(a.Users) == 0 && a.Page > 1 && !a.Truncated {
-		return a.pastEndOf(ctx, src, q, pos, opt)
+		return a.pastEndOf(ctx, src, q, pos, opt, size)
 	}
 	if a.Total < 0 && found.Next == nil && !found.Truncated {
 		// The end was reached: everything before this page plus this page.
@@ -113,13 +114,12 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 // counted them. A plain page:N typed past the end asks for page 1 once
 // more (one request that only this answer makes): when it is the last
 // page, the count is known; else the way back is to page 1.
-func (a *Answer) pastEndOf(ctx context.Context, src inbox.Source, q *Query, pos Position, opt inbox.FindOptions) (*Answer, error) {
+func (a *Answer) pastEndOf(ctx context.Context, src inbox.Source, q *Query, pos Position, opt inbox.FindOptions, size int) (*Answer, error) {
 	switch {
 	case a.Total >= 0 && !q.HasPredicate():
 		if a.Total == 0 {
 			return a.pastEnd(pos.Page, Position{}, 0), nil
 		}
-		size := serverPageSize(src)
 		page := min((a.Total+size-1)/size, pos.Page-1)
 		return a.pastEnd(pos.Page, Position{Page: page, Cursor: inbox.Cursor{Page: page}, Before: (page - 1) * size}, a.Total), nil
 	case len(pos.Back) > 0 && pos.Before >= 0:
@@ -153,14 +153,11 @@ func (a *Answer) pastEnd(page int, last Position, total int) *Answer {
 	return a
 }
 
-// PageSizer is a Source that knows how many contacts a full server page
-// holds (inbox.Client learns it from the API).
-type PageSizer interface{ PageSize() int }
-
-// serverPageSize is the source's page size, else PageSize.
-func serverPageSize(src inbox.Source) int {
-	if ps, ok := src.(PageSizer); ok && ps.PageSize() > 0 {
-		return ps.PageSize()
+// serverPageSize is the size of the server's pages as the pages Find
+// fetched say (Page.Size), else PageSize.
+func serverPageSize(found *inbox.Found) int {
+	if found.PageSize > 0 {
+		return found.PageSize
 	}
 	return PageSize
 }
@@ -168,15 +165,15 @@ func serverPageSize(src inbox.Source) int {
 // matchesBefore counts the matches on the pages before pos. With a
 // predicate, the pages that led to pos counted them (pos.Before); from an
 // old button, ours are taken to be full. Plain queries show the server's
-// pages, all of the source's page size but the last.
-func matchesBefore(src inbox.Source, q *Query, pos Position) int {
+// pages, all of size contacts but the last.
+func matchesBefore(size int, q *Query, pos Position) int {
 	if q.HasPredicate() {
 		if pos.Before >= 0 {
 			return pos.Before
 		}
 		return (pos.Page - 1) * PageSize
 	}
-	return (pos.Cursor.Page-1)*serverPageSize(src) + pos.Cursor.Offset
+	return (pos.Cursor.Page-1)*size + pos.Cursor.Offset
 }
 
 // findOptions are the options of q's walks. now is the answer's clock, for
