@@ -33,7 +33,7 @@ type ScanOptions struct {
 type ScanResult struct {
 	Matched int // matches given to fn
 	Scanned int // raw contacts examined
-	Pages   int // server page requests made, look-ahead included
+	Pages   int // server page requests started, look-ahead included
 	// Capped is true when more than Limit contacts match: Matched is then
 	// a lower bound ("5,000+").
 	Capped bool

@@ -79,8 +79,10 @@ func TestScan(t *testing.T) {
 			if res.Capped != tt.capped || res.Truncated != tt.truncated {
 				t.Errorf("Capped %v, Truncated %v; want %v, %v", res.Capped, res.Truncated, tt.capped, tt.truncated)
 			}
-			if reqs := srv.Count() - before; reqs != res.Pages || reqs > tt.maxPages {
-				t.Errorf("%d requests (Pages %d), want at most %d", reqs, res.Pages, tt.maxPages)
+			// Pages counts the requests started; look-ahead ones cancelled
+			// when the scan ended may not have reached the fake.
+			if reqs := srv.Count() - before; reqs > res.Pages || res.Pages > tt.maxPages {
+				t.Errorf("%d requests arrived, Pages %d; want at most %d", reqs, res.Pages, tt.maxPages)
 			}
 		})
 	}
