@@ -143,7 +143,9 @@ func TestScanError(t *testing.T) {
 
 type sourceFunc func(context.Context, inbox.Filter) (*inbox.Page, error)
 
-func (f sourceFunc) Users(ctx context.Context, fl inbox.Filter) (*inbox.Page, error) { return f(ctx, fl) }
+func (f sourceFunc) Users(ctx context.Context, fl inbox.Filter) (*inbox.Page, error) {
+	return f(ctx, fl)
+}
 
 // BenchmarkScan walks 2,000 contacts with a predicate over the in-process
 // fake inbox (whose filtering and encoding of each page dominate).

@@ -22,7 +22,7 @@ type memSource struct {
 	withTotal bool
 	failPage  int // answer this page with an error
 	asked     []int
-	assumed   int   // 0: the source knows pageSize
+	assumed   int         // 0: the source knows pageSize
 	confirmed bool        // a size was learnt
 	learnt    []int       // the sizes learnt
 	served    map[int]int // page -> its length, for the pages served
