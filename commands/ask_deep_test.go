@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/convertalk/inboxbot/inbox"
+	"github.com/convertalk/inboxbot/inbox/inboxtest"
 )
 
 // mixedSource is an inbox of size contacts, pageSize a page, in which
@@ -85,6 +86,43 @@ func TestAskDeepPagingBudget(t *testing.T) {
 			}
 			if tt.wantPastEnd && len(a.Users) != 0 {
 				t.Errorf("past the end with %d contacts", len(a.Users))
+			}
+		})
+	}
+}
+
+// TestAskPageSizeThroughAnyWrapper: rows of a plain page:N are numbered
+// with the server's page size as the pages carry it (Page.Size), through a
+// Source in front of the client that forwards nothing: a bigger page than
+// assumed says so at once, a smaller one once a walk went past page 1.
+func TestAskPageSizeThroughAnyWrapper(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		serverSize int
+		walkFirst  bool
+	}{
+		{"server pages of 30", 30, false},
+		{"server pages of 10, after a walk", 10, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := inboxtest.New(inboxtest.WithSize(200), inboxtest.WithPageSize(tt.serverSize),
+				inboxtest.WithAnchor(inboxtest.DemoAnchor(askNow)))
+			client, err := inbox.NewClient("http://inbox.test", inboxtest.DefaultToken, inbox.WithHTTPClient(srv.Client()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wrapped := sourceFunc(client.Users)
+			if tt.walkFirst {
+				if _, err := Ask(context.Background(), wrapped, mustParse(t, "created:>2000-01-01 -tag:nosuchtag"), Position{}, askNow); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, err := Ask(context.Background(), wrapped, mustParse(t, "created:>2000-01-01 page:3"), Position{}, askNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Before != 2*tt.serverSize || len(a.Users) != tt.serverSize {
+				t.Errorf("page 3 holds %d contacts numbered from %d, want %d from %d", len(a.Users), a.Before+1, tt.serverSize, 2*tt.serverSize+1)
 			}
 		})
 	}
