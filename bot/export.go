@@ -13,13 +13,15 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/convertalk/inboxbot/commands"
+	"github.com/convertalk/inboxbot/inbox"
 )
 
 const (
 	// maxExportRows bounds one export; past it the file says where it stopped.
 	maxExportRows = 100000
-	// exportLookahead is how many pages are fetched ahead of the CSV writer.
-	exportLookahead = 2
+	// exportConcurrency is how many page requests an export has in flight:
+	// the page the CSV writer waits for and two fetched ahead.
+	exportConcurrency = 3
 )
 
 // export reads the query of an Export button (text), then exports it.
@@ -33,9 +35,10 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 	b.exportQuery(ctx, q, channelID, userID, responseURL, out)
 }
 
-// exportQuery walks every page of the query, streams the matching contacts
-// to a temporary CSV file (constant memory whatever the size), and uploads it
-// to the channel.
+// exportQuery walks every page of the query (commands.Scan, through the
+// service's cached and coalesced source, like answers), streams the
+// matching contacts to a temporary CSV file (constant memory whatever the
+// size), and uploads it to the channel.
 func (b *Bot) exportQuery(ctx context.Context, q *commands.Query, channelID, userID, responseURL string, out *outcome) {
 	out.query = logQuery(q)
 	canonical := q.WithPage(1).Canonical()
@@ -81,24 +84,26 @@ func (b *Bot) writeExport(ctx context.Context, q *commands.Query, file *os.File,
 	var progress exportProgress
 	stop := b.progressNote(ctx, responseURL, &progress)
 	defer stop()
-	now := b.opts.Now()
-	for u, err := range b.client.All(ctx, q.WithPage(1).Filter(), exportLookahead) {
-		if err != nil {
-			return 0, false, err
-		}
-		progress.scanned.Add(1)
-		if q.HasPredicate() && !q.Match(u, now) {
-			continue
-		}
-		if cw.Rows() >= maxExportRows {
-			return cw.Rows(), true, flushAll(cw, buf)
-		}
-		if err := cw.Write(u); err != nil {
-			return 0, false, err
+	var werr error
+	opt := commands.ScanOptions{
+		Limit:       maxExportRows,
+		Concurrency: exportConcurrency,
+		Progress:    func(r commands.ScanResult) { progress.scanned.Store(int64(r.Scanned)) },
+	}
+	res, err := b.svc.Scan(ctx, q, opt, func(u inbox.User) bool {
+		if werr = cw.Write(u); werr != nil {
+			return false
 		}
 		progress.rows.Add(1)
+		return true
+	})
+	switch {
+	case err != nil:
+		return 0, false, err
+	case werr != nil:
+		return 0, false, werr
 	}
-	return cw.Rows(), false, flushAll(cw, buf)
+	return cw.Rows(), res.Capped, flushAll(cw, buf)
 }
 
 // exportProgress is how far an export got, read by the progress note.

@@ -62,6 +62,12 @@ func (s *Service) Ask(ctx context.Context, q *commands.Query, pos commands.Posit
 	return commands.Ask(ctx, s.src, q, pos, s.now())
 }
 
+// Scan walks every page of q through the service's source (the cache, in
+// the bot), giving fn each match; see commands.Scan.
+func (s *Service) Scan(ctx context.Context, q *commands.Query, opt commands.ScanOptions, fn func(inbox.User) bool) (commands.ScanResult, error) {
+	return commands.Scan(ctx, s.src, q, s.now(), opt, fn)
+}
+
 // RenderOptions returns how answers are rendered under this configuration.
 func (s *Service) RenderOptions(ephemeral bool) commands.RenderOptions {
 	return commands.RenderOptions{

@@ -89,7 +89,6 @@ type Bot struct {
 	metrics *Metrics
 	svc     *Service // parse, ask (through the cache), render
 	cache   *cachingSource
-	client  *inbox.Client // exports walk every page directly
 	api     *slack.Client
 	sm      *socketmode.Client
 	jobs    chan job
@@ -127,7 +126,6 @@ func NewBot(cfg *Config, opts BotOptions) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.client = client
 	b.cache = newCachingSource(client, opts.CacheTTL, opts.Now)
 	b.svc = NewService(cfg, b.cache, opts.Now)
 	b.api = slack.New(cfg.SlackBotToken,
