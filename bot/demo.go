@@ -11,7 +11,8 @@ import (
 	"github.com/convertalk/inboxbot/inbox/inboxtest"
 )
 
-const demoNotice = "No INBOX_API_TOKEN: answering from the embedded demo inbox (generated contacts, nothing real)."
+// demoNotice is commands.DemoNotice, under the name shell.go reads.
+const demoNotice = commands.DemoNotice
 
 // service builds the Service of the shell and `query`: the real inbox when
 // INBOX_API_TOKEN is set, the embedded demo inbox otherwise.
