@@ -146,6 +146,8 @@ func explainSlackToOperator(code, method string) string {
 		return "Slack answered " + code + " (" + variable + " needs " + scope + ")"
 	case slackForbiddenTeam:
 		return "Slack answered " + code + " (the app is not allowed in this workspace)"
+	case slackNotInChannel:
+		return "Slack answered " + code + " (invite the bot to the channel)"
 	case slackRateLimited:
 		return "Slack rate-limited " + method + "; try again in a minute"
 	case slackUnreachable:
