@@ -241,7 +241,7 @@ func (a *cli) query(ctx context.Context, args []string) error {
 	}
 	ans, err := svc.Ask(ctx, q, commands.Position{})
 	if err != nil {
-		return fail(err)
+		return fail(inWords{err})
 	}
 	if *asJSON {
 		return writeBlockKit(a.io.Out, svc.Render(ans, false))

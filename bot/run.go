@@ -56,6 +56,17 @@ func logQuery(q *commands.Query) string {
 	return q.WithPage(1).Redacted()
 }
 
+// inWords is an error printed on the terminal in commands.Explain's words
+// (the error's own text is terse, for logs); errors.As still finds its
+// cause.
+type inWords struct{ err error }
+
+// Error implements error.
+func (e inWords) Error() string { return commands.Explain(e.err) }
+
+// Unwrap returns the error.
+func (e inWords) Unwrap() error { return e.err }
+
 // checkFailed is the result of a `check` that found problems, already
 // printed. config says whether any was in the configuration itself (exit
 // status 78, like `run`).
