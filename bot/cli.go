@@ -233,7 +233,7 @@ func (a *cli) queryFailed(err error, asJSON bool) error {
 			return werr
 		}
 	}
-	return err
+	return inWords{err}
 }
 
 // queryComingSoon answers a command whose feature is not built yet: exit 2

@@ -3,8 +3,6 @@ package bot
 import (
 	"bufio"
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -42,12 +40,12 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 func (b *Bot) exportQuery(ctx context.Context, q *commands.Query, channelID, userID, responseURL string, out *outcome) {
 	out.query = logQuery(q)
 	canonical := q.WithPage(1).Canonical()
-	b.respond(ctx, responseURL, commands.RenderMrkdwn("Exporting "+commands.CodeSpan(canonical)+"… the CSV will appear in this channel."), reply{})
+	b.respond(ctx, responseURL, commands.RenderMrkdwn(commands.ExportStarted(canonical)), reply{})
 
 	file, err := os.CreateTemp("", "inboxbot-export-*.csv")
 	if err != nil {
 		out.result, out.err = "export_error", err
-		b.respond(ctx, responseURL, commands.RenderError("The export could not start (no room for a temporary file)."), reply{})
+		b.respond(ctx, responseURL, commands.RenderError(commands.ExportNoTempFile), reply{})
 		return
 	}
 	defer os.Remove(file.Name())
@@ -56,17 +54,17 @@ func (b *Bot) exportQuery(ctx context.Context, q *commands.Query, channelID, use
 	rows, capped, err := b.writeExport(ctx, q, file, responseURL)
 	if err != nil {
 		out.result, out.err = "inbox_error", err
-		b.fail(ctx, responseURL, "The export stopped: "+commands.Explain(err))
+		b.fail(ctx, responseURL, commands.ExportStopped(err))
 		return
 	}
 	if rows == 0 {
 		out.result = "ok"
-		b.respond(ctx, responseURL, commands.RenderMrkdwn("No contacts match "+commands.CodeSpan(canonical)+"; nothing to export."), reply{})
+		b.respond(ctx, responseURL, commands.RenderMrkdwn(commands.ExportEmpty(canonical)), reply{})
 		return
 	}
 	if err := b.upload(ctx, file, rows, capped, canonical, channelID, userID); err != nil {
 		out.result, out.err = "slack_error", err
-		b.fail(ctx, responseURL, uploadProblem(err))
+		b.fail(ctx, responseURL, commands.Explain(err))
 		return
 	}
 	out.result = "ok"
@@ -128,7 +126,7 @@ func (b *Bot) progressNote(ctx context.Context, responseURL string, p *exportPro
 			return
 		case <-timer.C:
 		}
-		note := fmt.Sprintf("Still exporting: %d contacts so far (%d scanned)…", p.rows.Load(), p.scanned.Load())
+		note := commands.ExportProgress(p.rows.Load(), p.scanned.Load())
 		b.respond(ctx, responseURL, commands.RenderNotice(note), reply{})
 	})
 	return func() {
@@ -152,10 +150,11 @@ func (b *Bot) upload(ctx context.Context, file *os.File, rows int, capped bool, 
 	if _, err := file.Seek(0, 0); err != nil {
 		return err
 	}
-	comment := fmt.Sprintf("<@%s> exported %d contacts for %s.", userID, rows, commands.CodeSpan(canonical))
+	cappedAt := 0
 	if capped {
-		comment += fmt.Sprintf(" The export stopped at %d rows; narrow the query for the rest.", maxExportRows)
+		cappedAt = maxExportRows
 	}
+	comment := commands.ExportComment(userID, rows, canonical, cappedAt)
 	stamp := b.opts.Now().In(b.cfg.Location()).Format("2006-01-02-1504")
 	_, err = b.api.UploadFileContext(ctx, slack.UploadFileParameters{
 		Reader:         file,
@@ -168,20 +167,5 @@ func (b *Bot) upload(ctx context.Context, file *os.File, rows int, capped bool, 
 	if err != nil {
 		b.metrics.slackErrors.WithLabelValues("files.upload", slackErrorCode(err)).Inc()
 	}
-	return err
-}
-
-// uploadProblem says in words why Slack refused the file.
-func uploadProblem(err error) string {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "not_in_channel", "channel_not_found":
-			return "I can't post files in this channel. Invite me first (`/invite @inboxbot`), then export again."
-		case "ratelimited":
-			return "Slack is rate limiting uploads right now; try the export again in a minute."
-		}
-		return "Slack refused the upload (" + se.Err + ")."
-	}
-	return "The upload to Slack failed; try again in a moment."
+	return slackFailure(commands.SlackFilesUpload, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +13,6 @@ import (
 
 	"github.com/convertalk/inboxbot/commands"
 )
-
-const refusal = "Sorry, inboxbot is not enabled for you in this channel. Ask your Slack admin to add it to ALLOWED_CHANNELS / ALLOWED_USERS."
 
 // allowed applies ALLOWED_CHANNELS and ALLOWED_USERS.
 func (b *Bot) allowed(channelID, userID string) bool {
@@ -28,7 +27,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 	defer func() { b.logOutcome(out) }()
 	if !b.allowed(cmd.ChannelID, cmd.UserID) {
 		out.result = "refused"
-		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(refusal), reply{})
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.NotAllowed), reply{})
 		return
 	}
 	c, err := b.svc.ParseCommand(cmd.Text, cmd.UserID)
@@ -79,7 +78,7 @@ func (b *Bot) handleClick(ctx context.Context, cb slack.InteractionCallback, rec
 func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction, channelID string, out *outcome) {
 	if !b.allowed(channelID, cb.User.ID) {
 		out.result = "refused"
-		b.respond(ctx, cb.ResponseURL, commands.RenderNotice(refusal), reply{})
+		b.respond(ctx, cb.ResponseURL, commands.RenderNotice(commands.NotAllowed), reply{})
 		return
 	}
 	switch act.ActionID {
@@ -91,7 +90,7 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 	st, err := commands.DecodeButtonState(act.Value)
 	if err != nil {
 		out.result = "bad_button"
-		b.respond(ctx, cb.ResponseURL, commands.RenderError("This button could not be read (it may come from an older inboxbot). Run the query again."), reply{})
+		b.respond(ctx, cb.ResponseURL, commands.RenderError(commands.UnreadableButton), reply{})
 		return
 	}
 	if act.ActionID == commands.ActionExport {
@@ -208,6 +207,9 @@ func (b *Bot) trustedResponseURL(raw string) bool {
 	return err == nil && api.Scheme == u.Scheme && api.Host == u.Host
 }
 
+// slackErrorCode is the one reading of slack-go's errors: Slack's error
+// code, or ours for a failure without one ("ratelimited", "http_503",
+// "timeout", "error"). commands words each code (ExplainSlack).
 func slackErrorCode(err error) string {
 	var se slack.SlackErrorResponse
 	var sc slack.StatusCodeError
@@ -218,11 +220,24 @@ func slackErrorCode(err error) string {
 	case errors.As(err, &rl):
 		return "ratelimited"
 	case errors.As(err, &sc):
-		return sc.Status
+		return "http_" + strconv.Itoa(sc.Code)
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	}
 	return "error"
+}
+
+// slackFailure turns a slack-go error of method into data that commands
+// words (Explain) and codes (ErrorCode); nil stays nil.
+func slackFailure(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *commands.SlackError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &commands.SlackError{Method: method, Code: slackErrorCode(err), Err: err}
 }
 
 // outcome is the one log line of a command or click.
@@ -242,7 +257,10 @@ func (b *Bot) logOutcome(o outcome) {
 	attrs := []any{"kind", o.kind, "query", o.query, "outcome", o.result,
 		"duration_ms", b.opts.Now().Sub(o.started).Milliseconds()}
 	if o.err != nil {
-		attrs = append(attrs, "err", commands.Explain(o.err))
+		// The error itself and its code, not the user's sentence: the log
+		// is read to find the cause. Errors carry no contact data (an
+		// inbox API's own message may appear: it is the API's).
+		attrs = append(attrs, "err", o.err.Error(), "error_code", commands.ErrorCode(o.err))
 	}
 	b.log.Info("command", attrs...)
 }

@@ -45,7 +45,7 @@ func (sh *shellSession) printf(format string, args ...any) {
 
 func (sh *shellSession) loop(ctx context.Context) error {
 	if sh.svc.Demo() {
-		sh.printf("%s\n", demoNotice)
+		sh.printf("%s\n", commands.DemoNotice)
 	}
 	sh.printf("%s", shellIntro)
 	lines := make(chan string)

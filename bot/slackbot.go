@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -239,16 +238,11 @@ func (b *Bot) drain(workers *sync.WaitGroup, stopWork context.CancelFunc) {
 }
 
 // explainSlackFatal turns the error that ended Socket Mode into words. A
-// refused token is a configuration error (exit status 78: restarting cannot
-// help until someone changes it).
+// refused token or a missing scope is a configuration error (exit status
+// 78: restarting cannot help until someone changes it).
 func explainSlackFatal(err error) error {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "invalid_auth", "not_authed", "token_revoked", "account_inactive":
-			return &ConfigError{"SLACK_APP_TOKEN", fmt.Sprintf("Slack refused it (%s): check the app-level token and its connections:write scope", se.Err)}
-		}
-		return fmt.Errorf("slack socket mode stopped: %s", se.Err)
+	if code := slackErrorCode(err); commands.SlackConfigProblem(code) {
+		return &ConfigError{"SLACK_APP_TOKEN", commands.ExplainSlack(code, commands.SlackConnectionsOpen)}
 	}
 	return fmt.Errorf("slack socket mode stopped: %w", err)
 }
@@ -357,14 +351,9 @@ func (b *Bot) enqueue(j job) {
 		// Turned away: its one log line says so, and the user is told.
 		b.metrics.busy.Inc()
 		b.logOutcome(outcome{kind: j.kind, result: "busy", started: j.received})
-		b.notes.Go(func() { b.tellUser(j.responseURL, commands.RenderNotice(busyNotice)) })
+		b.notes.Go(func() { b.tellUser(j.responseURL, commands.RenderNotice(commands.Busy)) })
 	}
 }
-
-const (
-	busyNotice  = "inboxbot is very busy right now; try again in a moment."
-	panicNotice = "Something went wrong on our side while answering; the details are in the bot's log. Try again, or try another query."
-)
 
 // tellUser posts a short note outside any job (the job could not run or
 // failed), bounded in time.
@@ -390,7 +379,7 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		if r := recover(); r != nil {
 			b.metrics.panics.Inc()
 			b.log.Error("panic while handling an event", "kind", j.kind, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			b.tellUser(j.responseURL, commands.RenderError(panicNotice))
+			b.tellUser(j.responseURL, commands.RenderError(commands.Crashed))
 		}
 	}()
 	if b.beforeJob != nil {
