@@ -118,7 +118,7 @@ func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Positi
 	ctx, wait := withInboxWait(ctx)
 	ans, err := b.svc.Ask(ctx, q, pos)
 	if err != nil {
-		out.result, out.err = "inbox_error", err
+		out.result, out.err = failureResult(err), err
 		b.fail(ctx, responseURL, commands.Explain(err))
 		return
 	}
@@ -263,4 +263,15 @@ func (b *Bot) logOutcome(o outcome) {
 		attrs = append(attrs, "err", o.err.Error(), "error_code", commands.ErrorCode(o.err))
 	}
 	b.log.Info("command", attrs...)
+}
+
+// failureResult is the outcome label of a failed answer: a query the
+// bot refuses to run as asked (a page further than it scans) is the
+// query's fault, anything else the inbox's.
+func failureResult(err error) string {
+	var qe *commands.QueryError
+	if errors.As(err, &qe) {
+		return "bad_query"
+	}
+	return "inbox_error"
 }
