@@ -233,7 +233,11 @@ func (a *cli) queryFailed(err error, asJSON bool) error {
 			return werr
 		}
 	}
-	return inWords{err}
+	var qe *commands.QueryError
+	if errors.As(err, &qe) {
+		return err // its own words, with any shell hint wrapped around them
+	}
+	return inWords{err} // an inbox failure: Explain's words, not Error()'s
 }
 
 // queryComingSoon answers a command whose feature is not built yet: exit 2
