@@ -377,10 +377,12 @@ func notifyOpen(spec AlertSpec, st *AlertState, now time.Time) []Effect {
 	return []Effect{{Kind: EffectPost, Mention: spec.Notify, View: st.view()}}
 }
 
-// remindDue reports whether a reminder is due: firing, posted, not
-// acknowledged, not silenced, and Repeat since the last notification.
+// remindDue reports whether a reminder is due: firing with the condition
+// true (not merely held by keep: a reminder says the queue still needs a
+// human), posted, not acknowledged, not silenced, and Repeat since the last
+// notification.
 func remindDue(spec AlertSpec, st AlertState, now time.Time) bool {
-	return spec.Repeat > 0 && st.MessageTS != "" && st.Acked.IsZero() && !st.Silenced(now) &&
+	return spec.Repeat > 0 && st.FalseSince.IsZero() && st.MessageTS != "" && st.Acked.IsZero() && !st.Silenced(now) &&
 		now.Sub(st.LastNotified) >= spec.Repeat
 }
 
