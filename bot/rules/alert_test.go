@@ -361,7 +361,7 @@ func TestStepActiveHours(t *testing.T) {
 		}},
 		{"nothing fires outside the hours", with(func(s *AlertSpec) { s.Hours = hours }), []ev{
 			round(-2*time.Hour, 9, inactive), // 08:00
-			round(-61*m, 9, inactive), // 08:59
+			round(-61*m, 9, inactive),        // 08:59
 			round(-60*m, 9, firing, post),
 		}},
 		{"a pending run does not carry over closed hours", with(func(s *AlertSpec) { s.Hours = hours; s.For = 10 * m }), []ev{
