@@ -536,3 +536,67 @@ func TestAlertSpecOf(t *testing.T) {
 		t.Errorf("spec %+v", s)
 	}
 }
+
+// FuzzStep drives a count rule with arbitrary rounds and clicks and checks
+// what must always hold: edits, reminders and resolutions go to the
+// incident's posted message; each incident is posted at most once (the
+// executor recording every post); no reminder after an Ack or in a silence.
+func FuzzStep(f *testing.F) {
+	f.Add([]byte{5, 5, 0, 0, 0, 7, 200, 5, 201, 0, 0, 0, 5})
+	f.Add([]byte{202, 5, 5, 203, 5, 0, 5, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, script []byte) {
+		if len(script) > 500 {
+			return
+		}
+		spec := AlertSpec{Kind: AlertCount, Threshold: 5, For: 2 * time.Minute, Keep: 2 * time.Minute, Repeat: 10 * time.Minute, Notify: "<!here>"}
+		var st AlertState
+		now := alertT0
+		postedIncidents := map[int]bool{}
+		for _, b := range script {
+			now = now.Add(time.Minute)
+			before := st
+			var effects []Effect
+			switch b {
+			case 200:
+				st, effects, _ = Ack(st, st.Incident, "U1", now)
+			case 201:
+				st, effects = Snooze(st, "U2", now.Add(30*time.Minute), now)
+			case 202:
+				st, effects = Mute(st, "U3", now.Add(time.Hour), now)
+			case 203:
+				st, effects = Unmute(st, now)
+			default:
+				st, effects = Step(spec, st, Observation{Count: int(b % 10), Contacts: ids(int(b % 10)), Err: errIf(b >= 250)}, now)
+			}
+			for _, e := range effects {
+				switch e.Kind {
+				case EffectPost:
+					if postedIncidents[st.Incident] {
+						t.Fatalf("incident %d posted twice", st.Incident)
+					}
+					if before.Silenced(now) && b < 200 {
+						t.Fatalf("posted in a silence")
+					}
+					postedIncidents[st.Incident] = true
+					st.MessageTS = fmt.Sprintf("ts%d", st.Incident)
+				case EffectUpdate, EffectReply, EffectResolve:
+					if e.MessageTS == "" || e.MessageTS != before.MessageTS {
+						t.Fatalf("%v of %q; the message is %q", e.Kind, e.MessageTS, before.MessageTS)
+					}
+					if e.Kind == EffectReply && (!st.Acked.IsZero() || before.Silenced(now)) {
+						t.Fatalf("a reminder after an ack or in a silence")
+					}
+				case EffectAnnounce:
+					t.Fatal("a count rule announced")
+				}
+			}
+		}
+	})
+}
+
+func errIf(b bool) error {
+	if b {
+		return errors.New("inbox down")
+	}
+	return nil
+}
