@@ -5,11 +5,11 @@
 // One small interface, [Store], is shaped by what those callers need, not by
 // one database's API: records of a kind (get, put, delete, list, and an
 // atomic read-modify-write), leases ("claim this key until T"), ids that are
-// never reused, and a health check. Two implementations are planned: an
-// embedded bbolt file for one replica ([OpenBolt], STORE_URL=bolt://PATH,
-// the default) and Redis for several replicas (a later release). Both must
-// pass the same conformance suite, package storetest; [Open] picks one from
-// STORE_URL.
+// never reused, and a health check. Two implementations: an embedded bbolt
+// file for one replica ([OpenBolt], STORE_URL=bolt://PATH, the default) and
+// Redis for several replicas ([OpenRedis], STORE_URL=redis://... or
+// rediss://... for TLS). Both pass the same conformance suite, package
+// storetest; [Open] picks one from STORE_URL.
 //
 // # Records are versioned JSON
 //

@@ -89,6 +89,11 @@ type Options struct {
 	// process to let go of it before failing with [ErrInUse]. Zero means
 	// [DefaultLockTimeout]; it must not be negative.
 	LockTimeout time.Duration
+
+	// KeyPrefix starts every key a Redis store writes, so several bots (or
+	// tests) can share one database without seeing each other's state.
+	// Empty means [DefaultKeyPrefix]; bolt stores ignore it.
+	KeyPrefix string
 }
 
 // DefaultLockTimeout is how long [OpenBolt] waits for the file lock when

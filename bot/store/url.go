@@ -117,28 +117,15 @@ func clip(s string) string {
 	return s[:cut] + "…"
 }
 
-// notSupportedError is Open's answer for a store this release recognises
-// but cannot use yet. It matches errors.ErrUnsupported.
-type notSupportedError struct{ scheme string }
-
-func (e *notSupportedError) Error() string {
-	return fmt.Sprintf("STORE_URL %s://: Redis stores are not supported yet in this release; use bolt://PATH (one replica)", e.scheme)
-}
-
-func (e *notSupportedError) Is(target error) bool { return target == errors.ErrUnsupported }
-
-// Open opens the store STORE_URL names, with opts. A redis:// or rediss://
-// URL is recognised but fails, for now, with an error matching
-// errors.ErrUnsupported.
+// Open opens the store STORE_URL names, with opts: [OpenBolt] for
+// bolt://PATH, [OpenRedis] for redis:// and rediss://.
 func Open(ctx context.Context, storeURL string, opts Options) (Store, error) {
 	loc, err := ParseURL(storeURL)
 	if err != nil {
 		return nil, err
 	}
-	switch loc.Scheme {
-	case SchemeBolt:
+	if loc.Scheme == SchemeBolt {
 		return OpenBolt(ctx, loc.Path, opts)
-	default:
-		return nil, &notSupportedError{scheme: loc.Scheme}
 	}
+	return OpenRedis(ctx, loc.URL, opts)
 }

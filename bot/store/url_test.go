@@ -81,14 +81,27 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, u := range []string{"redis://bot:secret@localhost:6379/0", "rediss://bot:secret@localhost:6380"} {
-		_, err := store.Open(t.Context(), u, store.Options{})
-		if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "not supported yet") {
-			t.Errorf("Open(%s) = %v, want a plain 'not supported yet' matching errors.ErrUnsupported", u, err)
+	// Nothing listens on port 1: Open tries the server (and fails), where
+	// it used to refuse Redis as not supported yet.
+	for _, u := range []string{"redis://bot:secret@127.0.0.1:1/0", "rediss://bot:secret@127.0.0.1:1"} {
+		s, err := store.Open(t.Context(), u, store.Options{})
+		if err == nil {
+			_ = s.Close()
+			t.Fatalf("Open(%s) succeeded with nothing listening", u)
 		}
-		if err != nil && strings.Contains(err.Error(), "secret") {
+		if errors.Is(err, errors.ErrUnsupported) || strings.Contains(err.Error(), "not supported") {
+			t.Errorf("Open(%s) = %v: Redis is supported now", u, err)
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("Open(%s) = %v, want an error naming the server", u, err)
+		}
+		if strings.Contains(err.Error(), "secret") {
 			t.Errorf("Open's error quotes the password: %v", err)
 		}
+	}
+	if _, err := store.Open(t.Context(), "redis://h:6379/0?no_such_option=1", store.Options{}); err == nil ||
+		!strings.Contains(err.Error(), "no_such_option") {
+		t.Errorf("Open with an unknown query parameter = %v, want an error naming it", err)
 	}
 	if _, err := store.Open(t.Context(), "ftp://x", store.Options{}); err == nil {
 		t.Error("Open of an unknown scheme succeeded")
