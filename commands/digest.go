@@ -161,7 +161,8 @@ func ParseDigestAdd(args string, env Env, loc *time.Location) (DigestAdd, error)
 }
 
 // ParseDigestPreview reads `digest preview [title "..."] QUERY`; a blank
-// query is DigestDefaultQuery.
+// query is DigestDefaultQuery. A `quiet` is accepted and ignored, so that
+// the options of a `digest add` can be pasted.
 func ParseDigestPreview(args string, env Env) (title string, q *Query, err error) {
 	if err := checkArgs(args); err != nil {
 		return "", nil, err
@@ -170,7 +171,8 @@ func ParseDigestPreview(args string, env Env) (title string, q *Query, err error
 	if qerr != nil {
 		return "", nil, qerr
 	}
-	rest, err := digestOptions(args, tokens, &title, nil)
+	var quiet bool // accepted so that the options of an add can be pasted; a preview always shows
+	rest, err := digestOptions(args, tokens, &title, &quiet)
 	if err != nil {
 		return "", nil, err
 	}
@@ -249,8 +251,8 @@ func scheduleError(err error) error {
 	return &QueryError{Message: err.Error()}
 }
 
-// digestOptions reads `quiet` (when quiet is not nil) and `title "..."`
-// from the start of tokens, and returns the rest of args: the query.
+// digestOptions reads `quiet` and `title "..."` from the start of tokens,
+// and returns the rest of args: the query.
 func digestOptions(args string, tokens []argToken, title *string, quiet *bool) (string, error) {
 	i := 0
 	for i < len(tokens) {
@@ -260,9 +262,6 @@ func digestOptions(args string, tokens []argToken, title *string, quiet *bool) (
 		}
 		switch strings.ToLower(t.text) {
 		case "quiet":
-			if quiet == nil {
-				return restOf(args, tokens, i), nil
-			}
 			*quiet = true
 			i++
 			continue
