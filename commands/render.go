@@ -75,7 +75,7 @@ func RenderAnswer(a *Answer, o RenderOptions) Message {
 	if updated != "" {
 		blocks = append(blocks, contextBlock(blockUpdated, updated))
 	}
-	blocks = append(blocks, actionsBlock(a, o))
+	blocks = append(blocks, actionsBlock(blockActions, a, o))
 	return Message{Text: fallbackText(a, head), Blocks: blocks}
 }
 
@@ -233,10 +233,11 @@ func onlineDot(online bool) string {
 	return "⚪"
 }
 
-// actionsBlock is the buttons. Past the end there is only the way back
-// (and Refresh when the page has a start to show again): nothing to share
-// or export from a page that holds nothing.
-func actionsBlock(a *Answer, o RenderOptions) *slack.ActionBlock {
+// actionsBlock is the buttons, in a block with the given block_id (a
+// digest's buttons are told apart by theirs, see IsDigestBlock). Past the
+// end there is only the way back (and Refresh when the page has a start to
+// show again): nothing to share or export from a page that holds nothing.
+func actionsBlock(blockID string, a *Answer, o RenderOptions) *slack.ActionBlock {
 	var buttons []slack.BlockElement
 	if s, ok := prevState(a); ok {
 		buttons = append(buttons, button(ActionPrev, "◀ "+prevLabel(a), s.Encode()))
@@ -249,7 +250,7 @@ func actionsBlock(a *Answer, o RenderOptions) *slack.ActionBlock {
 		if a.Start.Page >= 1 {
 			buttons = append(buttons, button(ActionRefresh, "Refresh", here))
 		}
-		return slack.NewActionBlock(blockActions, buttons...)
+		return slack.NewActionBlock(blockID, buttons...)
 	}
 	buttons = append(buttons, button(ActionRefresh, "Refresh", here))
 	if o.Ephemeral {
@@ -258,7 +259,7 @@ func actionsBlock(a *Answer, o RenderOptions) *slack.ActionBlock {
 	if a.Total != 0 { // nothing to export from an empty result
 		buttons = append(buttons, button(ActionExport, "Export CSV", here))
 	}
-	return slack.NewActionBlock(blockActions, buttons...)
+	return slack.NewActionBlock(blockID, buttons...)
 }
 
 func button(actionID, label, value string) *slack.ButtonBlockElement {

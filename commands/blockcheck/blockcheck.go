@@ -36,6 +36,10 @@ const (
 	MaxImageAltText    = 2000  // image alt_text and title
 	MaxMarkdownTotal   = 12000 // markdown blocks, cumulative per message
 	MaxMessageText     = 40000 // top-level text (Slack truncates beyond)
+	MaxTableRows       = 100   // table rows
+	MaxTableCells      = 20    // cells in each table row
+	MaxTableColumns    = 20    // table column_settings
+	MaxTables          = 1     // table blocks per message (only_one_table_allowed)
 	// MaxBlocksText bounds the text of all text objects of a message
 	// together. Slack does not document it; it answers msg_blocks_too_long
 	// at about 12,000-13,000 characters (bolt-js#2509, #2867), and Slack
@@ -102,6 +106,7 @@ type checker struct {
 	actionIDs map[string]string // action_id -> pointer of its first use
 	textTotal int               // characters of all text objects
 	markdown  int               // characters of all markdown blocks
+	tables    int               // table blocks seen
 }
 
 func newChecker() *checker {
@@ -191,6 +196,8 @@ func (c *checker) checkBlock(v any, ptr string) {
 		c.checkImage(b, ptr)
 	case "markdown":
 		c.checkMarkdown(b, ptr)
+	case "table":
+		c.checkTable(b, ptr)
 	case "rich_text":
 		if _, ok := b["elements"].([]any); !ok {
 			c.add(ptr+"/elements", "missing required field: elements (array)")
@@ -448,4 +455,103 @@ func (c *checker) checkMarkdown(b map[string]any, ptr string) {
 	n := utf8.RuneCountInString(text)
 	c.markdown += n
 	c.textTotal += n
+}
+
+// checkTable checks a table block: 1 to 100 rows of 1 to 20 cells, each a
+// raw_text cell (text, a string), a rich_text cell (elements) or a
+// raw_number cell (value, a number); at most 20 column_settings; one table
+// per message. Slack documents no limit on a cell's text; its characters
+// count towards MaxBlocksText, since Slack does not say they do not.
+func (c *checker) checkTable(b map[string]any, ptr string) {
+	c.tables++
+	if c.tables > MaxTables {
+		c.add(ptr, "a message may have at most %d table block (only_one_table_allowed)", MaxTables)
+	}
+	rows, ok := b["rows"].([]any)
+	switch {
+	case !ok:
+		c.add(ptr+"/rows", "missing required field: rows (array)")
+	case len(rows) == 0:
+		c.add(ptr+"/rows", "must not be empty")
+	case len(rows) > MaxTableRows:
+		c.add(ptr+"/rows", "must have at most %d rows (got %d)", MaxTableRows, len(rows))
+	}
+	for i, r := range rows {
+		c.checkTableRow(r, ptr+"/rows/"+strconv.Itoa(i))
+	}
+	if raw, has := b["column_settings"]; has {
+		c.checkColumnSettings(raw, ptr+"/column_settings")
+	}
+}
+
+func (c *checker) checkTableRow(v any, ptr string) {
+	cells, ok := v.([]any)
+	switch {
+	case !ok:
+		c.add(ptr, "must be an array of cells")
+		return
+	case len(cells) == 0:
+		c.add(ptr, "must not be empty")
+	case len(cells) > MaxTableCells:
+		c.add(ptr, "must have at most %d cells (got %d)", MaxTableCells, len(cells))
+	}
+	for i, cell := range cells {
+		c.checkTableCell(cell, ptr+"/"+strconv.Itoa(i))
+	}
+}
+
+func (c *checker) checkTableCell(v any, ptr string) {
+	cell, ok := v.(map[string]any)
+	if !ok {
+		c.add(ptr, "must be a cell object (raw_text or rich_text)")
+		return
+	}
+	switch typ, _ := cell["type"].(string); typ {
+	case "raw_text":
+		text, ok := cell["text"].(string)
+		if !ok {
+			c.add(ptr+"/text", "missing required field: text (string)")
+			return
+		}
+		c.textTotal += utf8.RuneCountInString(text)
+	case "rich_text":
+		if _, ok := cell["elements"].([]any); !ok {
+			c.add(ptr+"/elements", "missing required field: elements (array)")
+		}
+	case "raw_number":
+		if _, ok := cell["value"].(float64); !ok {
+			c.add(ptr+"/value", "missing required field: value (number)")
+		}
+	default:
+		c.add(ptr+"/type", "cell type must be raw_text or rich_text (got %q)", typ)
+	}
+}
+
+func (c *checker) checkColumnSettings(raw any, ptr string) {
+	list, ok := raw.([]any)
+	switch {
+	case !ok:
+		c.add(ptr, "must be an array")
+		return
+	case len(list) > MaxTableColumns:
+		c.add(ptr, "must have at most %d items (got %d)", MaxTableColumns, len(list))
+	}
+	for i, s := range list {
+		p := ptr + "/" + strconv.Itoa(i)
+		obj, ok := s.(map[string]any)
+		if !ok {
+			if s != nil { // Slack accepts null for a column with the defaults
+				c.add(p, "must be an object")
+			}
+			continue
+		}
+		if a, has := obj["align"]; has && a != "left" && a != "center" && a != "right" {
+			c.add(p+"/align", "must be left, center or right")
+		}
+		if w, has := obj["is_wrapped"]; has {
+			if _, ok := w.(bool); !ok {
+				c.add(p+"/is_wrapped", "must be a boolean")
+			}
+		}
+	}
 }

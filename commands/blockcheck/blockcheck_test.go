@@ -194,6 +194,69 @@ func TestCheckSlackGoBlocks(t *testing.T) {
 	}
 }
 
+// table returns a table block of rows x cells raw_text cells.
+func table(rows, cells int) string {
+	row := repeat(`{"type":"raw_text","text":"c"}`, cells)
+	return `{"type":"table","rows":` + repeat(row, rows) + `}`
+}
+
+func TestCheckTable(t *testing.T) {
+	tests := []struct {
+		name   string
+		blocks string
+		want   []string
+	}{
+		{"small table", arr(table(3, 2)), nil},
+		{"100 rows of 20 cells", arr(table(100, 20)), nil},
+		{"column settings and rich text", `[{"type":"table","column_settings":[{"align":"right","is_wrapped":true},null],"rows":[[{"type":"raw_text","text":"a"},{"type":"rich_text","elements":[]}]]}]`, nil},
+		{"101 rows", arr(table(101, 2)), []string{"/blocks/0/rows"}},
+		{"21 cells", arr(table(2, 21)), []string{"/blocks/0/rows/0", "/blocks/0/rows/1"}},
+		{"two tables", arr(table(1, 1), table(1, 1)), []string{"/blocks/1"}},
+		{"no rows", `[{"type":"table"}]`, []string{"/blocks/0/rows"}},
+		{"empty rows", `[{"type":"table","rows":[]}]`, []string{"/blocks/0/rows"}},
+		{"empty row", `[{"type":"table","rows":[[]]}]`, []string{"/blocks/0/rows/0"}},
+		{"row not an array", `[{"type":"table","rows":[{"type":"raw_text","text":"a"}]}]`, []string{"/blocks/0/rows/0"}},
+		{"null cell", `[{"type":"table","rows":[[null]]}]`, []string{"/blocks/0/rows/0/0"}},
+		{"cell without text", `[{"type":"table","rows":[[{"type":"raw_text"}]]}]`, []string{"/blocks/0/rows/0/0/text"}},
+		{"mrkdwn cell", `[{"type":"table","rows":[[{"type":"mrkdwn","text":"a"}]]}]`, []string{"/blocks/0/rows/0/0/type"}},
+		{"bad align", `[{"type":"table","column_settings":[{"align":"middle"}],"rows":[[{"type":"raw_text","text":"a"}]]}]`, []string{"/blocks/0/column_settings/0/align"}},
+		{"21 column settings", `[{"type":"table","column_settings":` + repeat(`{"align":"left"}`, 21) + `,"rows":[[{"type":"raw_text","text":"a"}]]}]`, []string{"/blocks/0/column_settings"}},
+		{"cell text counts towards the total", arr(section(strings.Repeat("x", 2900)), section(strings.Repeat("x", 2900)), section(strings.Repeat("x", 2900)), section(strings.Repeat("x", 2900)),
+			`{"type":"table","rows":[[{"type":"raw_text","text":`+txt(strings.Repeat("t", 500))+`}]]}`), []string{"/blocks"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := pointers(Check([]byte(tt.blocks))); !slices.Equal(got, tt.want) {
+				t.Errorf("Check problems at %q, want %q\n%v", got, tt.want, Check([]byte(tt.blocks)))
+			}
+		})
+	}
+}
+
+// TestCheckSlackGoTable checks the table block as slack-go marshals it.
+func TestCheckSlackGoTable(t *testing.T) {
+	tb := slack.NewTableBlock("digest_breakdown").WithColumnSettings(slack.ColumnSetting{Align: slack.ColumnAlignmentLeft}, slack.ColumnSetting{Align: slack.ColumnAlignmentRight})
+	tb.AddRow(slack.NewTableRawTextCell("Channel"), slack.NewTableRawTextCell("Contacts"))
+	tb.AddRow(slack.NewTableRawTextCell("WhatsApp"), slack.NewTableRawTextCell("12"))
+	raw, err := json.Marshal([]slack.Block{tb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := Check(raw); len(p) != 0 {
+		t.Errorf("slack-go table: %v", p)
+	}
+	for range 100 {
+		tb.AddRow(slack.NewTableRawTextCell("x"), slack.NewTableRawTextCell("1"))
+	}
+	raw, err = json.Marshal([]slack.Block{tb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pointers(Check(raw)); !slices.Equal(got, []string{"/blocks/0/rows"}) {
+		t.Errorf("102-row table: problems at %q", got)
+	}
+}
+
 func TestProblemString(t *testing.T) {
 	p := Problem{Pointer: "/blocks/0/text/text", Message: "must not be empty"}
 	if got, want := p.String(), "must not be empty [json-pointer:/blocks/0/text/text]"; got != want {
@@ -205,6 +268,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add([]byte(arr(section("x"), `{"type":"actions","elements":[`+button("a", "b", "c")+`]}`)))
 	f.Add([]byte(`[{"type":"context","elements":[{"type":"image"}]},{"type":"section","fields":[1]}]`))
 	f.Add([]byte(`{"text":null}`))
+	f.Add([]byte(arr(table(2, 2), `{"type":"table","rows":[[null,{"type":"rich_text"}]],"column_settings":[1]}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, p := range Check(data) {
 			if p.Pointer != "" && !strings.HasPrefix(p.Pointer, "/blocks") {
