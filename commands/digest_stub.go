@@ -3,7 +3,6 @@
 package commands
 
 import (
-
 	"fmt"
 	"strings"
 	"time"
@@ -197,4 +196,3 @@ func DigestPausedMsg(id string) string { return "Paused " + id + "." }
 func DigestResumed(id string, next time.Time) string {
 	return "Resumed " + id + "; next run " + next.Format(time.RFC3339) + "."
 }
-
