@@ -50,6 +50,7 @@ type Config struct {
 	TZ            Location      `envconfig:"TZ" default:"UTC"`
 	DigestTZ      Location      `envconfig:"DIGEST_TZ"`
 	AlertInterval time.Duration `envconfig:"ALERT_INTERVAL" default:"1m"`
+	DigestGrace   time.Duration `envconfig:"DIGEST_GRACE" default:"15m"`
 
 	HTTPAddr  string    `envconfig:"HTTP_ADDR" default:":8080"`
 	LogLevel  LogLevel  `envconfig:"LOG_LEVEL" default:"info"`
@@ -221,6 +222,9 @@ func (c *Config) validate(p *ConfigErrors) {
 	}
 	if ok("INBOX_MAX_ATTEMPTS") && (c.InboxMaxAttempts < 1 || c.InboxMaxAttempts > 10) {
 		p.add("INBOX_MAX_ATTEMPTS", "expected a whole number from 1 to 10")
+	}
+	if ok("DIGEST_GRACE") && (c.DigestGrace < 0 || c.DigestGrace > 7*24*time.Hour) {
+		p.add("DIGEST_GRACE", "expected a duration from 0s to 168h, e.g. 15m")
 	}
 	if ok("ALERT_INTERVAL") && c.AlertInterval < 10*time.Second {
 		p.add("ALERT_INTERVAL", "expected a duration of at least 10s, e.g. 1m")
@@ -437,8 +441,8 @@ func isPlaceholder(token string) bool {
 }
 
 // notYetUsed are the variables that are read and checked but drive no
-// feature yet (digests, alerts and the store come in later issues).
-var notYetUsed = []string{"ADMIN_USERS", "STORE_URL", "RULES_FILE", "DIGEST_TZ", "ALERT_INTERVAL"}
+// feature yet (alerts come in a later issue).
+var notYetUsed = []string{"ALERT_INTERVAL"}
 
 // notYetUsedSettings returns the variables of notYetUsed that lookup finds
 // set, so that `check` and `run` can say they do nothing yet.

@@ -41,6 +41,10 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 		out.kind = "export"
 		b.export(ctx, rest, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
 		return
+	case "digest", "digests": // interim: until the slash handler switches on commands.ParseCommand
+		verb, args := firstWord(rest)
+		b.handleDigest(ctx, cmd, &commands.DigestCommand{Verb: strings.ToLower(verb), Args: args}, &out)
+		return
 	}
 	q, err := b.svc.Parse(cmd.Text, cmd.UserID)
 	if err != nil {
@@ -100,6 +104,11 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 	out.query = logQuery(q)
 	if act.ActionID == commands.ActionShare {
 		b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{inChannel: true}, false, out)
+		return
+	}
+	if commands.IsDigestBlock(act.BlockID) {
+		// A digest is shared: a click answers the clicker alone, ephemerally.
+		b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{}, true, out)
 		return
 	}
 	b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{replace: true}, cb.Container.IsEphemeral, out)

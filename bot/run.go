@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
 	"syscall"
@@ -40,12 +41,15 @@ func (a *cli) runBot(ctx context.Context, args []string) error {
 		return err // every problem, one line each (ExitCode), exit 78
 	}
 	logger := NewLogger(cfg, a.io.Err)
-	bot, err := NewBot(cfg, BotOptions{Logger: logger, Build: a.build, Now: a.now})
+	hup := make(chan os.Signal, 1) // SIGHUP reloads RULES_FILE
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	bot, err := NewBot(cfg, BotOptions{Logger: logger, Build: a.build, Now: a.now, Reload: hup})
 	if err != nil {
 		return err
 	}
 	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
-		logger.Info("set but not used yet: digests and alerts are coming", "variables", unused)
+		logger.Info("set but not used yet: alerts are coming", "variables", unused)
 	}
 	return bot.Run(ctx)
 }
@@ -113,7 +117,7 @@ func (a *cli) check(ctx context.Context, args []string) error {
 		fmt.Fprintf(out, "· not tested until the problems above are fixed: %s\n", strings.Join(skipped, ", "))
 	}
 	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
-		fmt.Fprintf(out, "· not used yet (digests and alerts are coming): %s\n", strings.Join(unused, ", "))
+		fmt.Fprintf(out, "· not used yet (alerts are coming): %s\n", strings.Join(unused, ", "))
 	}
 	if failed > 0 {
 		return &checkFailed{failed: failed, config: len(problems) > 0}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/convertalk/inboxbot/bot/rules"
 	"github.com/convertalk/inboxbot/commands"
 	"github.com/convertalk/inboxbot/inbox"
 )
@@ -35,6 +37,11 @@ type BotOptions struct {
 	Now           func() time.Time
 	Logger        *slog.Logger
 	Build         BuildInfo
+	// SchedulerClock is the digest scheduler's clock (default: the system
+	// clock); tests pass a fake one to run schedules without waiting.
+	SchedulerClock rules.Clock
+	// Reload delivers SIGHUP: RULES_FILE is read again.
+	Reload <-chan os.Signal
 }
 
 func (o *BotOptions) defaults() {
@@ -94,7 +101,8 @@ type Bot struct {
 	sm      *socketmode.Client
 	jobs    chan job
 	ready   atomic.Bool
-	tap     *handshakeTap // the HTTP status of a refused websocket handshake
+	tap     *handshakeTap  // the HTTP status of a refused websocket handshake
+	digests *digestService // set by Run: the store, RULES_FILE and the scheduler
 
 	// Connection failures, logged with their cause but rate-limited; only
 	// the event loop touches them.
@@ -158,6 +166,12 @@ func (b *Bot) Ready() bool { return b.ready.Load() }
 // Run connects to Slack and serves until ctx is done (then drains in-flight
 // work, bounded, and returns nil) or a fatal error such as a revoked token.
 func (b *Bot) Run(ctx context.Context) error {
+	digests, err := b.openDigests(ctx)
+	if err != nil {
+		return err
+	}
+	defer digests.close()
+	b.digests = digests
 	httpSrv, err := b.serveHTTP()
 	if err != nil {
 		return err
@@ -182,9 +196,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	}()
 
 	b.log.Info("inboxbot starting", "version", b.opts.Build.Version, "http", httpSrv.Addr)
+	stopDigests := digests.start(ctx, b.opts.Reload)
 	err = b.loop(ctx, runErr)
 	stopRun()
 	b.ready.Store(false)
+	stopDigests() // in-flight digests finish, bounded by the drain
 	close(b.jobs)
 	b.drain(&workers, stopWork)
 	b.cache.Close()
@@ -423,10 +439,18 @@ func (b *Bot) serveHTTP() (*http.Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !b.Ready() {
 			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
 			return
+		}
+		if b.digests != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := b.digests.st.Ping(ctx); err != nil {
+				http.Error(w, "the state store is unreachable", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		fmt.Fprintln(w, "ok")
 	})
