@@ -67,6 +67,12 @@ func notice(result, text string) digestReply {
 	return digestReply{msg: commands.RenderNotice(text), result: result}
 }
 
+// notInChannel is SPEC §7's answer when the bot may not post in the
+// channel (mrkdwn: it shows the /invite command as code).
+func notInChannel() digestReply {
+	return digestReply{msg: commands.RenderMrkdwn(commands.DigestNotInChannel()), result: "not_in_channel"}
+}
+
 func failure(result, text string, err error) digestReply {
 	return digestReply{msg: commands.RenderError(text), result: result, err: err}
 }
@@ -84,7 +90,8 @@ func (s *digestService) mayManage(user, verb string) (digestReply, bool) {
 	if len(s.cfg.AdminUsers) == 0 || s.cfg.AdminUsers.Allows(user) {
 		return digestReply{}, true
 	}
-	return notice("not_admin", commands.DigestAdminsOnly(verb, s.cfg.AdminUsers)), false
+	// The sentence names the admins as mentions: it is mrkdwn.
+	return digestReply{msg: commands.RenderMrkdwn(commands.DigestAdminsOnly(verb, s.cfg.AdminUsers)), result: "not_admin"}, false
 }
 
 // add validates the schedule and query, posts the confirmation in the
@@ -117,7 +124,7 @@ func (s *digestService) add(ctx context.Context, channel, user string, dc *comma
 	confirm := commands.RenderDigestAdded(d, a.Schedule.Describe(), a.Schedule.NextN(now, 3), s.svc.RenderOptions(false))
 	if _, err := s.post.post(ctx, channel, confirm, nil); err != nil {
 		if _, gone := channelGone(err); gone {
-			return notice("not_in_channel", commands.DigestNotInChannel())
+			return notInChannel()
 		}
 		return failure("slack_error", "Slack refused the confirmation ("+slackErrorCode(err)+"), so the digest was not saved; try again.", err)
 	}
@@ -170,7 +177,8 @@ func (s *digestService) lookup(ctx context.Context, channel string, dc *commands
 		return d, failure("store_error", "The digest could not be read (the state store failed); try again.", err), false
 	case d.Channel != channel:
 		// Digests are managed from the channel they post to (SPEC §7).
-		return d, notice("other_channel", fmt.Sprintf("%s posts to <#%s>: manage it from there.", d.ID, d.Channel)), false
+		return d, digestReply{msg: commands.RenderMrkdwn(fmt.Sprintf("%s posts to <#%s>: manage it from there.",
+			commands.EscapeMrkdwn(d.ID), commands.EscapeMrkdwn(d.Channel))), result: "other_channel"}, false
 	}
 	return d, digestReply{}, true
 }
@@ -186,7 +194,7 @@ func (s *digestService) run(ctx context.Context, channel, _ string, dc *commands
 	case res.outcome == "quiet":
 		return notice("quiet", fmt.Sprintf("%s found nobody, and it is quiet: nothing was posted.", d.ID))
 	case res.outcome == "paused":
-		return notice("not_in_channel", commands.DigestNotInChannel())
+		return notInChannel()
 	case res.err != nil:
 		return failure(res.outcome, "The digest could not be posted: "+commands.Explain(res.err), res.err)
 	}
