@@ -195,6 +195,8 @@ func (s *digestService) run(ctx context.Context, channel, _ string, dc *commands
 		return notice("quiet", fmt.Sprintf("%s found nobody, and it is quiet: nothing was posted.", d.ID))
 	case res.outcome == "paused":
 		return notInChannel()
+	case res.err != nil && res.reason != "inbox" && res.reason != "query":
+		return failure(res.outcome, "Slack refused the digest ("+res.reason+"); try again in a moment.", res.err)
 	case res.err != nil:
 		return failure(res.outcome, "The digest could not be posted: "+commands.Explain(res.err), res.err)
 	}
