@@ -433,3 +433,35 @@ func TestRunStopsOnABadRulesFile(t *testing.T) {
 		t.Errorf("Run: exit %d, %q; want %d and RULES_FILE line 4", code, out.String(), ExitConfig)
 	}
 }
+
+// TestE2EReadyzChecksTheStore: /readyz fails while the store cannot serve.
+func TestE2EReadyzChecksTheStore(t *testing.T) {
+	t.Parallel()
+	h := startE2E(t)
+	if err := h.bot.digests.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, body := h.get("/readyz")
+	if code != 503 || !strings.Contains(body, "store") {
+		t.Errorf("/readyz with the store closed: %d %q", code, body)
+	}
+}
+
+// TestE2EDigestManagedFromItsChannel: a digest is run, paused and removed
+// from the channel it posts to only.
+func TestE2EDigestManagedFromItsChannel(t *testing.T) {
+	t.Parallel()
+	h := startE2E(t)
+	h.digestCommand("digest add daily 09:00 online")
+	for _, verb := range []string{"run", "pause", "remove"} {
+		d := h.commandAs(slacktest.SlashOptions{Text: "digest " + verb + " d1", ChannelID: "C0OTHER"})
+		assertContains(t, verb, answerText(t, h.answer(d)), "<#"+slacktest.DefaultChannelID+">")
+	}
+	if d, err := h.stored("d1"); err != nil || d.Paused {
+		t.Errorf("d1 after commands from another channel: %+v, %v", d, err)
+	}
+	if n := len(h.posts("C0OTHER")) + len(h.posts(slacktest.DefaultChannelID)); n != 1 {
+		t.Errorf("%d posts, want only the confirmation", n)
+	}
+	assertContains(t, "list all", answerText(t, h.answer(h.commandAs(slacktest.SlashOptions{Text: "digest list all", ChannelID: "C0OTHER"}))), "d1")
+}
