@@ -119,20 +119,3 @@ func (c *cachingSource) store(key string, p *inbox.Page) {
 	}
 	c.entries[key] = cacheEntry{page: p, expires: now.Add(c.ttl)}
 }
-
-// PageSize forwards the wrapped source's page size (commands.PageSizer), so
-// exact totals stay right whatever the API's page size.
-func (c *cachingSource) PageSize() int {
-	if ps, ok := c.src.(interface{ PageSize() int }); ok {
-		return ps.PageSize()
-	}
-	return 0
-}
-
-// LearnPageSize forwards what a page walk learned about the API's page size
-// to the wrapped source, when it can learn.
-func (c *cachingSource) LearnPageSize(n int) {
-	if l, ok := c.src.(interface{ LearnPageSize(int) }); ok {
-		l.LearnPageSize(n)
-	}
-}

@@ -190,33 +190,9 @@ func (a *cli) query(ctx context.Context, args []string) error {
 		return &UsageError{"query: --json and --body are exclusive"}
 	}
 	text := strings.Join(queryArgs, " ")
-	// help and export are read as Slack reads them, before the query.
-	switch word, _ := firstWord(text); strings.ToLower(word) {
-	case "help":
-		if *asBody {
-			return &UsageError{"query: help has no request body"}
-		}
-		if *asJSON {
-			return writeBlockKit(a.io.Out, helpMessage())
-		}
-		_, err := fmt.Fprintf(a.io.Out, "%s\n", commands.HelpText())
-		return err
-	case "export":
-		return &UsageError{"query: " + exportInSlackOnly}
-	}
-	// With --json an error is printed as Slack would show it (the exit status
-	// and the line on stderr stay).
-	fail := func(err error) error {
-		if *asJSON {
-			if werr := writeBlockKit(a.io.Out, commands.RenderError(commands.Explain(err))); werr != nil {
-				return werr
-			}
-		}
-		return err
-	}
 	if flagSet(fs, "page") {
 		if err := checkPageFlag(*page); err != nil {
-			return fail(err)
+			return a.queryFailed(err, *asJSON)
 		}
 	}
 	svc, err := a.service(ctx)
@@ -224,14 +200,62 @@ func (a *cli) query(ctx context.Context, args []string) error {
 		return err
 	}
 	defer svc.Close()
-	q, err := svc.Parse(text, "")
+	cmd, err := svc.ParseCommand(text, "")
 	if err != nil {
-		return fail(withShellHint(err))
+		return a.queryFailed(withShellHint(err), *asJSON)
 	}
-	if *page > 0 {
-		q = q.WithPage(*page)
+	if !commands.Ready(cmd) {
+		return a.queryComingSoon(cmd, *asJSON)
 	}
-	if *asBody {
+	switch c := cmd.(type) {
+	case *commands.QueryCommand:
+		return a.queryAnswer(ctx, svc, c.Query, *page, *asJSON, *asBody)
+	case *commands.HelpCommand:
+		if *asBody {
+			return &UsageError{"query: help has no request body"}
+		}
+		if *asJSON {
+			return writeBlockKit(a.io.Out, helpMessage(c.Topic))
+		}
+		_, err := fmt.Fprintf(a.io.Out, "%s\n", commands.TopicHelpText(c.Topic))
+		return err
+	case *commands.ExportCommand:
+		return &UsageError{"query: " + exportInSlackOnly}
+	}
+	return a.queryComingSoon(cmd, *asJSON)
+}
+
+// queryFailed returns err; with --json it first prints the error as Slack
+// would show it (the exit status and the line on stderr stay).
+func (a *cli) queryFailed(err error, asJSON bool) error {
+	if asJSON {
+		if werr := writeBlockKit(a.io.Out, commands.RenderError(commands.Explain(err))); werr != nil {
+			return werr
+		}
+	}
+	return inWords{err}
+}
+
+// queryComingSoon answers a command whose feature is not built yet: exit 2
+// (it did nothing, as `export` in the terminal) with the sentence on
+// stderr, and with --json the notice Slack would show on stdout.
+func (a *cli) queryComingSoon(cmd commands.Command, asJSON bool) error {
+	msg := commands.ComingSoon(cmd)
+	if asJSON {
+		if err := writeBlockKit(a.io.Out, commands.RenderNotice(msg)); err != nil {
+			return err
+		}
+	}
+	return &UsageError{"query: " + msg}
+}
+
+// queryAnswer runs one query of `inboxbot query` and prints the answer, its
+// Block Kit payload (asJSON) or its request body (asBody).
+func (a *cli) queryAnswer(ctx context.Context, svc *Service, q *commands.Query, page int, asJSON, asBody bool) error {
+	if page > 0 {
+		q = q.WithPage(page)
+	}
+	if asBody {
 		body, err := json.MarshalIndent(q.Filter(), "", "  ")
 		if err != nil {
 			return err
@@ -241,9 +265,9 @@ func (a *cli) query(ctx context.Context, args []string) error {
 	}
 	ans, err := svc.Ask(ctx, q, commands.Position{})
 	if err != nil {
-		return fail(err)
+		return a.queryFailed(err, asJSON)
 	}
-	if *asJSON {
+	if asJSON {
 		return writeBlockKit(a.io.Out, svc.Render(ans, false))
 	}
 	_, err = io.WriteString(a.io.Out, svc.RenderText(ans))
@@ -254,9 +278,14 @@ func (a *cli) query(ctx context.Context, args []string) error {
 // goes to a Slack channel, which a terminal does not have.
 const exportInSlackOnly = "export uploads a CSV to the Slack channel; it works in Slack (/inbox export QUERY), not in the terminal."
 
-// helpMessage is the answer to `/inbox help`, in Slack and in `query --json help`.
-func helpMessage() commands.Message {
-	return commands.Message{Text: "How to use /inbox", Blocks: commands.HelpBlocks()}
+// helpMessage is the answer to `/inbox help [TOPIC]`, in Slack and in
+// `query --json help`; topic "" is the whole help.
+func helpMessage(topic string) commands.Message {
+	text := "How to use /inbox"
+	if topic != "" {
+		text += " " + topic
+	}
+	return commands.Message{Text: text, Blocks: commands.TopicHelpBlocks(topic)}
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

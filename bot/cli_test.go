@@ -63,6 +63,11 @@ func TestCLIQuery(t *testing.T) {
 		{"help is the first word, any case", []string{"query", "HELP", "me"}, 0, []string{"Inbox query syntax"}},
 		{"help has no body", []string{"query", "--body", "help"}, 2, []string{"no request body"}},
 		{"export is refused, as in the shell", []string{"query", "export", "live"}, 2, []string{"inboxbot: query: " + exportInSlackOnly}},
+		{"digests are coming soon, not searched", []string{"query", "digest", "list"}, 2, []string{"inboxbot: query: Digests are coming soon: `/inbox digest list`"}},
+		{"alerts too", []string{"query", "alerts", "mute", "a1", "1h"}, 2, []string{"Alerts are coming soon: `/inbox alert mute`"}},
+		{"a mistyped sub-command is corrected", []string{"query", "digset", "list"}, 2, []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
+		{"help alert lists the alert verbs", []string{"query", "help", "alert"}, 0, []string{"/inbox alert: ", "coming soon", "/inbox alert add", "/inbox alert unmute ID", "/inbox alert test"}},
+		{"a bare digest is its help", []string{"query", "digest"}, 0, []string{"/inbox digest preview"}},
 		{"quoted help is searched", []string{"query", `"help"`}, 0, []string{`matching "help"`}},
 		{"unknown command", []string{"frobnicate"}, 2, []string{"unknown command", "inboxbot help"}},
 		{"help", []string{"help"}, 0, []string{"shell", "query", "demo-api", "check", "version"}},
@@ -202,6 +207,9 @@ func TestCLIShell(t *testing.T) {
 		"tga:vip",            // a bad query, explained
 		"/inbox export live", // a Slack-only command, explained
 		"/inbox HELP me",     // help is the first word, as in Slack
+		"digest list",        // coming soon, not a search
+		"help alert",         // the help of one command
+		"digset list",        // a typo, corrected
 		"quit",
 		"this line is never read",
 	}, "\n")
@@ -217,6 +225,9 @@ func TestCLIShell(t *testing.T) {
 		"Did you mean `tag:vip`?",
 		"works in Slack",
 		"seen:",
+		"Digests are coming soon: `/inbox digest list`",
+		"/inbox alert unmute ID",
+		"Did you mean `digest list`?",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("shell output lacks %q", want)
@@ -381,13 +392,43 @@ func TestCLIQueryJSONErrors(t *testing.T) {
 		checkBlockKit(t, stdout)
 	})
 
+	t.Run("coming soon", func(t *testing.T) {
+		stdout, stderr, code := runCLI(t, "", "query", "--json", "digest", "list")
+		if code != 2 {
+			t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		var want bytes.Buffer
+		if err := writeBlockKit(&want, commands.RenderNotice(commands.ComingSoon(&commands.DigestCommand{Verb: "list"}))); err != nil {
+			t.Fatal(err)
+		}
+		if stdout != want.String() {
+			t.Errorf("stdout is not Slack's notice:\n got %s\nwant %s", stdout, want.String())
+		}
+		checkBlockKit(t, stdout)
+	})
+
+	t.Run("help topic", func(t *testing.T) {
+		stdout, stderr, code := runCLI(t, "", "query", "--json", "help", "digest")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var want bytes.Buffer
+		if err := writeBlockKit(&want, helpMessage("digest")); err != nil {
+			t.Fatal(err)
+		}
+		if stdout != want.String() || !strings.Contains(stdout, "/inbox digest add") {
+			t.Errorf("query --json help digest is not Slack's help of digest:\n%s", stdout)
+		}
+		checkBlockKit(t, stdout)
+	})
+
 	t.Run("help", func(t *testing.T) {
 		stdout, stderr, code := runCLI(t, "", "query", "help", "--json")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		var want bytes.Buffer
-		if err := writeBlockKit(&want, helpMessage()); err != nil {
+		if err := writeBlockKit(&want, helpMessage("")); err != nil {
 			t.Fatal(err)
 		}
 		if stdout != want.String() {

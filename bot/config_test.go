@@ -10,20 +10,12 @@ import (
 	"time"
 )
 
-// configVars are every variable of SPEC §4; tests clear them so the
-// developer's own environment cannot leak in.
-var configVars = []string{
-	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "INBOX_API_URL", "INBOX_API_TOKEN",
-	"INBOX_TIMEOUT", "INBOX_MAX_ATTEMPTS", "INBOX_WEB_URL", "INBOX_BOTS", "INBOX_AGENTS",
-	"INBOX_SEGMENTS", "INBOX_DEFAULT_QUERY", "ALLOWED_CHANNELS", "ALLOWED_USERS", "ADMIN_USERS",
-	"RESPONSE_VISIBILITY", "PII_MODE", "STORE_URL", "RULES_FILE", "TZ", "DIGEST_TZ",
-	"ALERT_INTERVAL", "DIGEST_GRACE", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
-}
-
-// cleanEnv unsets every configuration variable for the test, then sets env.
+// cleanEnv unsets every variable Config reads (which are the README's
+// table: TestConfigIsTheREADMETable), so the developer's own environment
+// cannot leak in, then sets env.
 func cleanEnv(t *testing.T, env map[string]string) {
 	t.Helper()
-	for _, name := range configVars {
+	for _, name := range configNames() {
 		t.Setenv(name, "") // registers restoration
 		os.Unsetenv(name)
 	}
@@ -52,6 +44,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"STORE_URL", cfg.StoreURL, "bolt://inboxbot.db"},
 		{"TZ", cfg.Location().String(), "UTC"},
 		{"ALERT_INTERVAL", cfg.AlertInterval, time.Minute},
+		{"DIGEST_GRACE", cfg.DigestGrace, 15 * time.Minute},
 		{"HTTP_ADDR", cfg.HTTPAddr, ":8080"},
 		{"LOG_FORMAT", cfg.LogFormat, LogFormat("json")},
 		{"LOG_LEVEL", cfg.LogLevel.String(), "INFO"},
@@ -122,7 +115,13 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{"STORE_URL", "postgres://db"},
 		{"TZ", "Mars/Olympus"},
 		{"DIGEST_TZ", "Nowhere/Else"},
-		{"ALERT_INTERVAL", "1s"},
+		// issue 7, point 6: down to 1s (SPEC §4), not below.
+		{"ALERT_INTERVAL", "999ms"},
+		{"ALERT_INTERVAL", "0s"},
+		{"ALERT_INTERVAL", "-1m"},
+		{"DIGEST_GRACE", "0s"},
+		{"DIGEST_GRACE", "-15m"},
+		{"DIGEST_GRACE", "a while"},
 		{"LOG_LEVEL", "loud"},
 		{"LOG_FORMAT", "xml"},
 		{"INBOX_DEFAULT_QUERY", "   "},
@@ -263,6 +262,10 @@ func TestLoadConfigAcceptsValidValues(t *testing.T) {
 		{"INBOX_DEFAULT_QUERY": "bot:sales online", "INBOX_BOTS": "sales=whatsapp:65f0c1d2e3f4a5b6c7d8e9f0"},
 		{"INBOX_DEFAULT_QUERY": "assigned:@me", "INBOX_AGENTS": "alice=65ab12cd34ef56ab78cd90ef@U024BE7LH"},
 		{"INBOX_DEFAULT_QUERY": "live unassigned"},
+		{"ALERT_INTERVAL": "1s"}, // issue 7, point 6: SPEC §4's minimum
+		{"ALERT_INTERVAL": "10s"},
+		{"DIGEST_GRACE": "1ns"},
+		{"DIGEST_GRACE": "24h"},
 	}
 	for _, env := range tests {
 		cleanEnv(t, env)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
+
+	"github.com/convertalk/inboxbot/commands"
 )
 
 // failureLog decides which failures of a run of Socket Mode connection
@@ -134,7 +136,7 @@ func connectionCause(err error, handshakeStatus string) string {
 	case err == nil:
 		return "unknown"
 	case errors.As(err, &se):
-		return "Slack answered " + se.Err + slackCodeHint(se.Err)
+		return commands.ExplainSlack(se.Err, commands.SlackConnectionsOpen)
 	case errors.As(err, &rl):
 		return fmt.Sprintf("Slack rate-limited apps.connections.open (retry after %s)", rl.RetryAfter)
 	case errors.As(err, &sc):
@@ -182,17 +184,3 @@ func tlsDetail(err error) string {
 }
 
 func redactTicket(s string) string { return ticketRE.ReplaceAllString(s, "ticket=REDACTED") }
-
-// slackCodeHint explains the apps.connections.open errors an operator can
-// act on.
-func slackCodeHint(code string) string {
-	switch code {
-	case "invalid_auth", "not_authed", "token_revoked", "account_inactive", "not_allowed_token_type":
-		return " (SLACK_APP_TOKEN must be an app-level xapp- token of this app)"
-	case "missing_scope", "access_denied":
-		return " (SLACK_APP_TOKEN needs the connections:write scope)"
-	case "forbidden_team":
-		return " (the app is not allowed in this workspace)"
-	}
-	return ""
-}

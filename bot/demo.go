@@ -11,8 +11,6 @@ import (
 	"github.com/convertalk/inboxbot/inbox/inboxtest"
 )
 
-const demoNotice = "No INBOX_API_TOKEN: answering from the embedded demo inbox (generated contacts, nothing real)."
-
 // service builds the Service of the shell and `query`: the real inbox when
 // INBOX_API_TOKEN is set, the embedded demo inbox otherwise.
 func (a *cli) service(ctx context.Context) (*Service, error) {

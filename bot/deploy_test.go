@@ -26,23 +26,154 @@ func configNames() []string {
 	return names
 }
 
-// TestConfigNamesAreTheSpecs keeps Config, the test helper and SPEC §4 in step.
-func TestConfigNamesAreTheSpecs(t *testing.T) {
-	got := configNames()
-	slices.Sort(got)
-	want := slices.Clone(configVars)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("Config reads %v, SPEC §4 names %v", got, want)
+// configDefault returns the default tag of the Config field read from name.
+func configDefault(name string) (string, bool) {
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Tag.Get("envconfig") == name {
+			return f.Tag.Get("default"), true
+		}
+	}
+	return "", false
+}
+
+// readmeConfigRow is one row of the README's configuration table.
+type readmeConfigRow struct {
+	line     int
+	names    []string // "TZ / DIGEST_TZ" and "LOG_LEVEL, LOG_FORMAT" name two
+	defaults []string // the code spans of the default column, in the order of names
+	meaning  string
+}
+
+var (
+	configVarName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	codeSpan      = regexp.MustCompile("`([^`]*)`")
+)
+
+// readmeConfigTable reads the table under the README's "## Configuration"
+// heading: the one list of variables that Config, the deploy files and the
+// tests are held to (it is SPEC §4's table, with our notes).
+func readmeConfigTable(t *testing.T) []readmeConfigRow {
+	t.Helper()
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := slices.Index(lines, "## Configuration")
+	if start < 0 {
+		t.Fatal("README.md has no \"## Configuration\" section")
+	}
+	header := slices.Index(lines[start:], "| variable | default | meaning |")
+	if header < 0 {
+		t.Fatal("the Configuration section has no | variable | default | meaning | table")
+	}
+	var rows []readmeConfigRow
+	for i := start + header + 2; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
+		cells := strings.Split(strings.Trim(strings.ReplaceAll(lines[i], `\|`, "\x00"), "|"), "|")
+		if len(cells) != 3 {
+			t.Fatalf("README.md:%d: %d cells, want 3: %s", i+1, len(cells), lines[i])
+		}
+		row := readmeConfigRow{line: i + 1, meaning: strings.ReplaceAll(cells[2], "\x00", "|")}
+		for _, name := range strings.FieldsFunc(cells[0], func(r rune) bool { return r == '/' || r == ',' || r == ' ' }) {
+			if !configVarName.MatchString(name) {
+				t.Fatalf("README.md:%d: %q is not a variable name", i+1, name)
+			}
+			row.names = append(row.names, name)
+		}
+		if !strings.HasPrefix(strings.TrimSpace(cells[1]), "—") {
+			for _, m := range codeSpan.FindAllStringSubmatch(cells[1], -1) {
+				row.defaults = append(row.defaults, m[1])
+			}
+		}
+		if len(row.names) == 0 || len(row.defaults) > len(row.names) {
+			t.Fatalf("README.md:%d: %d names and %d defaults: %s", i+1, len(row.names), len(row.defaults), lines[i])
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) < 10 {
+		t.Fatalf("the README's configuration table has %d rows; it was not read", len(rows))
+	}
+	return rows
+}
+
+// readmeConfigNames returns every variable of the README's table.
+func readmeConfigNames(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, row := range readmeConfigTable(t) {
+		names = append(names, row.names...)
+	}
+	return names
+}
+
+// TestConfigIsTheREADMETable keeps Config and the README's configuration
+// table in step: every row is a Config field and every field a row, with the
+// same default. A variable whose row gives no default of its own (DIGEST_TZ
+// falls back to TZ; "—") has no default tag.
+func TestConfigIsTheREADMETable(t *testing.T) {
+	seen := map[string]int{}
+	for _, row := range readmeConfigTable(t) {
+		for i, name := range row.names {
+			if prev, dup := seen[name]; dup {
+				t.Errorf("README.md:%d: %s is already in the table (line %d)", row.line, name, prev)
+			}
+			seen[name] = row.line
+			got, ok := configDefault(name)
+			if !ok {
+				t.Errorf("README.md:%d documents %s, which Config does not read", row.line, name)
+				continue
+			}
+			want := ""
+			if i < len(row.defaults) {
+				want = row.defaults[i]
+			}
+			if got != want {
+				t.Errorf("%s: Config's default is %q, the README's %q", name, got, want)
+			}
+		}
+	}
+	for _, name := range configNames() {
+		if _, ok := seen[name]; !ok {
+			t.Errorf("Config reads %s, which the README's configuration table does not document", name)
+		}
+	}
+}
+
+// TestNotYetUsedIsTheREADMEs: a variable that does nothing yet says so in
+// the README, and the README says so of no other. In a row of several
+// variables the note names the variable ("DIGEST_TZ is not used yet").
+func TestNotYetUsedIsTheREADMEs(t *testing.T) {
+	for _, row := range readmeConfigTable(t) {
+		meaning := strings.ToLower(row.meaning)
+		says := strings.Contains(meaning, "not used yet")
+		marked := false
+		for _, name := range row.names {
+			if !slices.Contains(notYetUsed, name) {
+				continue
+			}
+			marked = true
+			noted := says
+			if len(row.names) > 1 {
+				noted = strings.Contains(meaning, strings.ToLower(name)+" is not used yet")
+			}
+			if !noted {
+				t.Errorf("README.md:%d: %s is not used yet (notYetUsed), and its row does not say so", row.line, name)
+			}
+		}
+		if says && !marked {
+			t.Errorf("README.md:%d: the row of %v says \"not used yet\", but none of them is in notYetUsed", row.line, row.names)
+		}
 	}
 }
 
 var envAssignment = regexp.MustCompile(`(?m)^(?:#\s*)?(?:ENV\s+|Environment=)?([A-Z][A-Z0-9_]+)=`)
 
-// TestDeployFilesUseKnownVariables: every variable a deploy file sets is one
-// the program reads, so a typo in a manifest cannot silently do nothing.
+// TestDeployFilesUseKnownVariables: every variable a deploy file sets is in
+// the README's configuration table (and so, by TestConfigIsTheREADMETable,
+// read by Config), so a typo in a manifest cannot silently do nothing.
 func TestDeployFilesUseKnownVariables(t *testing.T) {
-	known := configNames()
+	documented := readmeConfigNames(t)
 	files := []string{"../deploy/inboxbot.env.example", "../deploy/inboxbot.service", "../deploy/Dockerfile"}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -50,12 +181,15 @@ func TestDeployFilesUseKnownVariables(t *testing.T) {
 			t.Fatal(err)
 		}
 		matches := envAssignment.FindAllStringSubmatch(string(data), -1)
+		if len(matches) == 0 && !strings.HasSuffix(f, "Dockerfile") {
+			t.Errorf("%s sets no variable: the pattern no longer reads it", f)
+		}
 		for _, m := range matches {
 			if m[1] == "CGO_ENABLED" || m[1] == "VERSION" || m[1] == "COMMIT" {
 				continue // build-time, not configuration
 			}
-			if !slices.Contains(known, m[1]) {
-				t.Errorf("%s sets %s, which inboxbot does not read", f, m[1])
+			if !slices.Contains(documented, m[1]) {
+				t.Errorf("%s sets %s, which the README's configuration table does not document", f, m[1])
 			}
 		}
 	}

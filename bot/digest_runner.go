@@ -178,32 +178,23 @@ func (s *digestService) pauseGone(d commands.Digest, code string) {
 	s.reschedule(ctx)
 }
 
+// digestConcurrency bounds the page requests in flight for one digest's
+// count: the page being read and three ahead of it.
+const digestConcurrency = 4
+
 // countDigest walks every page of q's results (through src, the bot's
-// cache, so the first page the answer fetched is not fetched again) and
-// counts the matches into a summary, stopping past MaxDigestCount. Only
-// the summary is kept: memory stays flat whatever the count.
-//
-// TODO(merge): commands.Scan walks with bounded page concurrency; this
-// walks one page at a time with inbox.Find, which handles the API's
-// undocumented page size.
+// cache, so the first page the answer fetched is not fetched again) with
+// bounded page concurrency and counts the matches into a summary, stopping
+// past MaxDigestCount ("5,000+"). Only the summary is kept: memory stays
+// flat whatever the count.
 func countDigest(ctx context.Context, src inbox.Source, q *commands.Query, now time.Time) (commands.DigestSummary, error) {
 	var sum commands.DigestSummary
-	pred := q.HasPredicate()
-	opt := inbox.FindOptions{
-		// Find stops at the first contact Match keeps: the one past the
-		// bound. Every other contact is counted and dropped.
-		Limit:   1,
-		MaxScan: 1 << 30,
-		Match: func(u inbox.User) bool {
-			if pred && !q.Match(u, now) {
-				return false
-			}
-			return !sum.Add(u)
-		},
-	}
-	if _, err := inbox.Find(ctx, src, q.WithPage(1).Filter(), inbox.Cursor{Page: 1}, opt); err != nil {
+	opt := commands.ScanOptions{Limit: commands.MaxDigestCount, Concurrency: digestConcurrency}
+	res, err := commands.Scan(ctx, src, q, now, opt, func(u inbox.User) bool { return sum.Add(u) })
+	if err != nil {
 		return commands.DigestSummary{}, err
 	}
+	sum.Capped = sum.Capped || res.Capped
 	return sum, nil
 }
 

@@ -39,9 +39,11 @@ func TestCountDigest(t *testing.T) {
 		capped      bool
 		maxRequests int64
 	}{
-		{"a few pages", 250, 250, false, 3},
-		{"exactly the bound", commands.MaxDigestCount, commands.MaxDigestCount, false, 51},
-		{"past the bound", 3*commands.MaxDigestCount + 300, commands.MaxDigestCount, true, 51},
+		{"a few pages", 250, 250, false, 3 + digestConcurrency - 1},
+		// 50 full pages, then the look-ahead (at most digestConcurrency-1
+		// pages) past the end or the bound.
+		{"exactly the bound", commands.MaxDigestCount, commands.MaxDigestCount, false, 51 + digestConcurrency - 1},
+		{"past the bound", 3*commands.MaxDigestCount + 300, commands.MaxDigestCount, true, 51 + digestConcurrency - 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -584,7 +584,7 @@ func (b *Bot) handleDigest(ctx context.Context, cmd slack.SlashCommand, dc *comm
 	run, ok := verbs[dc.Verb]
 	if !ok {
 		out.kind, out.result = "digest", "help"
-		b.respond(ctx, cmd.ResponseURL, helpMessage(), reply{})
+		b.respond(ctx, cmd.ResponseURL, helpMessage("digest"), reply{})
 		return
 	}
 	r := run(ctx, cmd.ChannelID, cmd.UserID, dc)

@@ -198,14 +198,17 @@ func TestE2EBusyQueueSaysSo(t *testing.T) {
 }
 
 // TestE2ELoad200: SPEC §11's reference load in CI form: 200 commands at
-// once against an inbox answering in 300ms; every one acked in time and
-// answered. (Latency figures are BenchmarkLoad200's business.)
+// once against an inbox answering in 300ms; every one acked and answered.
+// The ack deadline is Slack's 3s times ten: under -race on 2 cores shared
+// with other packages' tests, 3s measures the machine, not the bot (latency
+// figures are BenchmarkLoad200's business; that acks never wait for the
+// inbox is TestE2EAcksNeverWaitForWork's).
 func TestE2ELoad200(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
 	const n = 200
-	h := startE2E(t)
+	h := startE2E(t, withSlack(slacktest.WithAckTimeout(10*slacktest.DefaultAckTimeout)))
 	h.inbox.SetLatency(300 * time.Millisecond)
 	distinct := make([]slacktest.SlashOptions, n)
 	for i := range distinct {

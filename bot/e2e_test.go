@@ -63,6 +63,46 @@ func TestE2EHelp(t *testing.T) {
 	}
 }
 
+// TestE2ESubCommands: the words of the command table are commands, not
+// searches. Digests and alerts answer "coming soon" until they exist, a
+// mistyped sub-command gets the correction, `help TOPIC` lists the verbs;
+// none of them asks the inbox.
+func TestE2ESubCommands(t *testing.T) {
+	t.Parallel()
+	h := startE2E(t, withConfig(func(c *Config) { c.ResponseVisibility = "in_channel" }))
+	tests := []struct {
+		text    string
+		kind    string // of the log line and the metric
+		outcome string
+		want    []string
+	}{
+		{"digest list", "digest", "coming_soon", []string{"coming soon", "/inbox digest list"}},
+		{"DIGESTS run d1", "digest", "coming_soon", []string{"coming soon", "/inbox digest run"}},
+		{"alert add count>=5 live unassigned", "alert", "coming_soon", []string{"coming soon", "/inbox alert add"}},
+		{"digset list", "query", "bad_query", []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
+		{"digest lsit", "query", "bad_query", []string{"Did you mean `digest list`?"}},
+		{"help digest", "help", "ok", []string{"/inbox digest add", "/inbox digest list", "/inbox digest run", "/inbox digest remove",
+			"/inbox digest pause", "/inbox digest resume", "/inbox digest preview", "coming soon"}},
+		{"alert", "help", "ok", []string{"/inbox alert add", "/inbox alert mute", "/inbox alert test"}},
+	}
+	for _, tt := range tests {
+		before := h.inbox.Count()
+		r := h.answer(h.command(tt.text))
+		assertContains(t, "/inbox "+tt.text, answerText(t, r), tt.want...)
+		// Private whatever RESPONSE_VISIBILITY says: nothing was answered.
+		if r.ResponseType != "ephemeral" {
+			t.Errorf("/inbox %s: response_type %q, want ephemeral", tt.text, r.ResponseType)
+		}
+		if n := h.inbox.Count() - before; n != 0 {
+			t.Errorf("/inbox %s made %d inbox requests, want none", tt.text, n)
+		}
+	}
+	h.waitMetric(2, "inboxbot_commands_total", `kind="digest"`, `outcome="coming_soon"`)
+	h.waitMetric(1, "inboxbot_commands_total", `kind="alert"`, `outcome="coming_soon"`)
+	h.waitMetric(2, "inboxbot_commands_total", `kind="help"`, `outcome="ok"`)
+	h.waitMetric(2, "inboxbot_commands_total", `outcome="bad_query"`)
+}
+
 func TestE2EInChannelVisibility(t *testing.T) {
 	t.Parallel()
 	h := startE2E(t, withConfig(func(c *Config) { c.ResponseVisibility = "in_channel" }))

@@ -3,8 +3,6 @@ package bot
 import (
 	"bufio"
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -13,18 +11,18 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/convertalk/inboxbot/commands"
+	"github.com/convertalk/inboxbot/inbox"
 )
 
 const (
 	// maxExportRows bounds one export; past it the file says where it stopped.
 	maxExportRows = 100000
-	// exportLookahead is how many pages are fetched ahead of the CSV writer.
-	exportLookahead = 2
+	// exportConcurrency is how many page requests an export has in flight:
+	// the page the CSV writer waits for and two fetched ahead.
+	exportConcurrency = 3
 )
 
-// export walks every page of the query, streams the matching contacts to a
-// temporary CSV file (constant memory whatever the size), and uploads it to
-// the channel.
+// export reads the query of an Export button (text), then exports it.
 func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL string, out *outcome) {
 	q, err := b.svc.Parse(text, userID)
 	if err != nil {
@@ -32,14 +30,22 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 		b.respond(ctx, responseURL, commands.RenderError(commands.Explain(err)), reply{})
 		return
 	}
+	b.exportQuery(ctx, q, channelID, userID, responseURL, out)
+}
+
+// exportQuery walks every page of the query (commands.Scan, through the
+// service's cached and coalesced source, like answers), streams the
+// matching contacts to a temporary CSV file (constant memory whatever the
+// size), and uploads it to the channel.
+func (b *Bot) exportQuery(ctx context.Context, q *commands.Query, channelID, userID, responseURL string, out *outcome) {
 	out.query = logQuery(q)
 	canonical := q.WithPage(1).Canonical()
-	b.respond(ctx, responseURL, commands.RenderMrkdwn("Exporting "+commands.CodeSpan(canonical)+"… the CSV will appear in this channel."), reply{})
+	b.respond(ctx, responseURL, commands.RenderMrkdwn(commands.ExportStarted(canonical)), reply{})
 
 	file, err := os.CreateTemp("", "inboxbot-export-*.csv")
 	if err != nil {
 		out.result, out.err = "export_error", err
-		b.respond(ctx, responseURL, commands.RenderError("The export could not start (no room for a temporary file)."), reply{})
+		b.respond(ctx, responseURL, commands.RenderError(commands.ExportNoTempFile), reply{})
 		return
 	}
 	defer os.Remove(file.Name())
@@ -48,17 +54,17 @@ func (b *Bot) export(ctx context.Context, text, channelID, userID, responseURL s
 	rows, capped, err := b.writeExport(ctx, q, file, responseURL)
 	if err != nil {
 		out.result, out.err = "inbox_error", err
-		b.fail(ctx, responseURL, "The export stopped: "+commands.Explain(err))
+		b.fail(ctx, responseURL, commands.ExportStopped(err))
 		return
 	}
 	if rows == 0 {
 		out.result = "ok"
-		b.respond(ctx, responseURL, commands.RenderMrkdwn("No contacts match "+commands.CodeSpan(canonical)+"; nothing to export."), reply{})
+		b.respond(ctx, responseURL, commands.RenderMrkdwn(commands.ExportEmpty(canonical)), reply{})
 		return
 	}
 	if err := b.upload(ctx, file, rows, capped, canonical, channelID, userID); err != nil {
 		out.result, out.err = "slack_error", err
-		b.fail(ctx, responseURL, uploadProblem(err))
+		b.fail(ctx, responseURL, commands.Explain(err))
 		return
 	}
 	out.result = "ok"
@@ -76,24 +82,26 @@ func (b *Bot) writeExport(ctx context.Context, q *commands.Query, file *os.File,
 	var progress exportProgress
 	stop := b.progressNote(ctx, responseURL, &progress)
 	defer stop()
-	now := b.opts.Now()
-	for u, err := range b.client.All(ctx, q.WithPage(1).Filter(), exportLookahead) {
-		if err != nil {
-			return 0, false, err
-		}
-		progress.scanned.Add(1)
-		if q.HasPredicate() && !q.Match(u, now) {
-			continue
-		}
-		if cw.Rows() >= maxExportRows {
-			return cw.Rows(), true, flushAll(cw, buf)
-		}
-		if err := cw.Write(u); err != nil {
-			return 0, false, err
+	var werr error
+	opt := commands.ScanOptions{
+		Limit:       maxExportRows,
+		Concurrency: exportConcurrency,
+		Progress:    func(r commands.ScanResult) { progress.scanned.Store(int64(r.Scanned)) },
+	}
+	res, err := b.svc.Scan(ctx, q, opt, func(u inbox.User) bool {
+		if werr = cw.Write(u); werr != nil {
+			return false
 		}
 		progress.rows.Add(1)
+		return true
+	})
+	switch {
+	case err != nil:
+		return 0, false, err
+	case werr != nil:
+		return 0, false, werr
 	}
-	return cw.Rows(), false, flushAll(cw, buf)
+	return cw.Rows(), res.Capped, flushAll(cw, buf)
 }
 
 // exportProgress is how far an export got, read by the progress note.
@@ -118,7 +126,7 @@ func (b *Bot) progressNote(ctx context.Context, responseURL string, p *exportPro
 			return
 		case <-timer.C:
 		}
-		note := fmt.Sprintf("Still exporting: %d contacts so far (%d scanned)…", p.rows.Load(), p.scanned.Load())
+		note := commands.ExportProgress(p.rows.Load(), p.scanned.Load())
 		b.respond(ctx, responseURL, commands.RenderNotice(note), reply{})
 	})
 	return func() {
@@ -142,10 +150,11 @@ func (b *Bot) upload(ctx context.Context, file *os.File, rows int, capped bool, 
 	if _, err := file.Seek(0, 0); err != nil {
 		return err
 	}
-	comment := fmt.Sprintf("<@%s> exported %d contacts for %s.", userID, rows, commands.CodeSpan(canonical))
+	cappedAt := 0
 	if capped {
-		comment += fmt.Sprintf(" The export stopped at %d rows; narrow the query for the rest.", maxExportRows)
+		cappedAt = maxExportRows
 	}
+	comment := commands.ExportComment(userID, rows, canonical, cappedAt)
 	stamp := b.opts.Now().In(b.cfg.Location()).Format("2006-01-02-1504")
 	_, err = b.api.UploadFileContext(ctx, slack.UploadFileParameters{
 		Reader:         file,
@@ -158,20 +167,5 @@ func (b *Bot) upload(ctx context.Context, file *os.File, rows int, capped bool, 
 	if err != nil {
 		b.metrics.slackErrors.WithLabelValues("files.upload", slackErrorCode(err)).Inc()
 	}
-	return err
-}
-
-// uploadProblem says in words why Slack refused the file.
-func uploadProblem(err error) string {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "not_in_channel", "channel_not_found":
-			return "I can't post files in this channel. Invite me first (`/invite @inboxbot`), then export again."
-		case "ratelimited":
-			return "Slack is rate limiting uploads right now; try the export again in a minute."
-		}
-		return "Slack refused the upload (" + se.Err + ")."
-	}
-	return "The upload to Slack failed; try again in a moment."
+	return slackFailure(commands.SlackFilesUpload, err)
 }

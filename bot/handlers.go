@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +14,6 @@ import (
 	"github.com/convertalk/inboxbot/commands"
 )
 
-const refusal = "Sorry, inboxbot is not enabled for you in this channel. Ask your Slack admin to add it to ALLOWED_CHANNELS / ALLOWED_USERS."
-
 // allowed applies ALLOWED_CHANNELS and ALLOWED_USERS.
 func (b *Bot) allowed(channelID, userID string) bool {
 	return b.cfg.AllowedChannels.Allows(channelID) && b.cfg.AllowedUsers.Allows(userID)
@@ -22,38 +21,46 @@ func (b *Bot) allowed(channelID, userID string) bool {
 
 func (b *Bot) ephemeralAnswers() bool { return b.cfg.ResponseVisibility != "in_channel" }
 
-// handleSlash answers /inbox: help, export, or a query.
+// handleSlash answers /inbox: the typed command of the text decides.
 func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received time.Time) {
 	out := outcome{kind: "query", started: received}
 	defer func() { b.logOutcome(out) }()
 	if !b.allowed(cmd.ChannelID, cmd.UserID) {
 		out.result = "refused"
-		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(refusal), reply{})
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.NotAllowed), reply{})
 		return
 	}
-	sub, rest := firstWord(cmd.Text)
-	switch strings.ToLower(sub) {
-	case "help":
-		out.kind, out.result = "help", "ok"
-		b.respond(ctx, cmd.ResponseURL, helpMessage(), reply{})
-		return
-	case "export":
-		out.kind = "export"
-		b.export(ctx, rest, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
-		return
-	case "digest", "digests": // interim: until the slash handler switches on commands.ParseCommand
-		verb, args := firstWord(rest)
-		b.handleDigest(ctx, cmd, &commands.DigestCommand{Verb: strings.ToLower(verb), Args: args}, &out)
-		return
-	}
-	q, err := b.svc.Parse(cmd.Text, cmd.UserID)
+	c, err := b.svc.ParseCommand(cmd.Text, cmd.UserID)
 	if err != nil {
 		out.result = "bad_query"
 		b.respond(ctx, cmd.ResponseURL, commands.RenderError(commands.Explain(err)), reply{})
 		return
 	}
-	out.query = logQuery(q)
-	b.answer(ctx, q, commands.Position{}, cmd.ResponseURL, reply{inChannel: !b.ephemeralAnswers()}, b.ephemeralAnswers(), &out)
+	out.kind = c.Name()
+	// Digests are built on this side; the table still marks them not ready
+	// until the commands side flips its flag at merge.
+	_, digest := c.(*commands.DigestCommand)
+	if !commands.Ready(c) && !digest {
+		out.result = "coming_soon"
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.ComingSoon(c)), reply{})
+		return
+	}
+	switch c := c.(type) {
+	case *commands.QueryCommand:
+		out.query = logQuery(c.Query)
+		b.answer(ctx, c.Query, commands.Position{}, cmd.ResponseURL, reply{inChannel: !b.ephemeralAnswers()}, b.ephemeralAnswers(), &out)
+	case *commands.HelpCommand:
+		out.result = "ok"
+		b.respond(ctx, cmd.ResponseURL, helpMessage(c.Topic), reply{})
+	case *commands.ExportCommand:
+		b.exportQuery(ctx, c.Query, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
+	case *commands.DigestCommand:
+		b.handleDigest(ctx, cmd, c, &out)
+	default:
+		// A command the table marks ready that this bot cannot run yet.
+		out.result = "coming_soon"
+		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.ComingSoon(c)), reply{})
+	}
 }
 
 // handleClick serves a button: Prev, Next, Refresh, Share, Export. The state
@@ -76,7 +83,7 @@ func (b *Bot) handleClick(ctx context.Context, cb slack.InteractionCallback, rec
 func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction, channelID string, out *outcome) {
 	if !b.allowed(channelID, cb.User.ID) {
 		out.result = "refused"
-		b.respond(ctx, cb.ResponseURL, commands.RenderNotice(refusal), reply{})
+		b.respond(ctx, cb.ResponseURL, commands.RenderNotice(commands.NotAllowed), reply{})
 		return
 	}
 	switch act.ActionID {
@@ -88,7 +95,7 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 	st, err := commands.DecodeButtonState(act.Value)
 	if err != nil {
 		out.result = "bad_button"
-		b.respond(ctx, cb.ResponseURL, commands.RenderError("This button could not be read (it may come from an older inboxbot). Run the query again."), reply{})
+		b.respond(ctx, cb.ResponseURL, commands.RenderError(commands.UnreadableButton), reply{})
 		return
 	}
 	if act.ActionID == commands.ActionExport {
@@ -121,7 +128,7 @@ func (b *Bot) answer(ctx context.Context, q *commands.Query, pos commands.Positi
 	ctx, wait := withInboxWait(ctx)
 	ans, err := b.svc.Ask(ctx, q, pos)
 	if err != nil {
-		out.result, out.err = "inbox_error", err
+		out.result, out.err = failureResult(err), err
 		b.fail(ctx, responseURL, commands.Explain(err))
 		return
 	}
@@ -210,6 +217,9 @@ func (b *Bot) trustedResponseURL(raw string) bool {
 	return err == nil && api.Scheme == u.Scheme && api.Host == u.Host
 }
 
+// slackErrorCode is the one reading of slack-go's errors: Slack's error
+// code, or ours for a failure without one ("ratelimited", "http_503",
+// "timeout", "error"). commands words each code (ExplainSlack).
 func slackErrorCode(err error) string {
 	var se slack.SlackErrorResponse
 	var sc slack.StatusCodeError
@@ -220,17 +230,24 @@ func slackErrorCode(err error) string {
 	case errors.As(err, &rl):
 		return "ratelimited"
 	case errors.As(err, &sc):
-		return sc.Status
+		return "http_" + strconv.Itoa(sc.Code)
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	}
 	return "error"
 }
 
-func firstWord(s string) (word, rest string) {
-	s = strings.TrimSpace(s)
-	word, rest, _ = strings.Cut(s, " ")
-	return word, strings.TrimSpace(rest)
+// slackFailure turns a slack-go error of method into data that commands
+// words (Explain) and codes (ErrorCode); nil stays nil.
+func slackFailure(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *commands.SlackError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &commands.SlackError{Method: method, Code: slackErrorCode(err), Err: err}
 }
 
 // outcome is the one log line of a command or click.
@@ -250,7 +267,21 @@ func (b *Bot) logOutcome(o outcome) {
 	attrs := []any{"kind", o.kind, "query", o.query, "outcome", o.result,
 		"duration_ms", b.opts.Now().Sub(o.started).Milliseconds()}
 	if o.err != nil {
-		attrs = append(attrs, "err", commands.Explain(o.err))
+		// The error itself and its code, not the user's sentence: the log
+		// is read to find the cause. Errors carry no contact data (an
+		// inbox API's own message may appear: it is the API's).
+		attrs = append(attrs, "err", o.err.Error(), "error_code", commands.ErrorCode(o.err))
 	}
 	b.log.Info("command", attrs...)
+}
+
+// failureResult is the outcome label of a failed answer: a query the
+// bot refuses to run as asked (a page further than it scans) is the
+// query's fault, anything else the inbox's.
+func failureResult(err error) string {
+	var qe *commands.QueryError
+	if errors.As(err, &qe) {
+		return "bad_query"
+	}
+	return "inbox_error"
 }

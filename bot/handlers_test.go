@@ -1,9 +1,13 @@
 package bot
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/convertalk/inboxbot/commands"
 )
 
 // A hostile payload must not make the bot post customer data to a host of
@@ -61,4 +65,13 @@ func FuzzTrustedResponseURL(f *testing.F) {
 			t.Fatalf("trusted %q, which dials %q", raw, h)
 		}
 	})
+}
+
+func TestFailureResult(t *testing.T) {
+	if got := failureResult(fmt.Errorf("page 3: %w", &commands.QueryError{Message: "too deep"})); got != "bad_query" {
+		t.Errorf("a query error is %q", got)
+	}
+	if got := failureResult(errors.New("connection refused")); got != "inbox_error" {
+		t.Errorf("an inbox error is %q", got)
+	}
 }

@@ -60,6 +60,17 @@ func logQuery(q *commands.Query) string {
 	return q.WithPage(1).Redacted()
 }
 
+// inWords is an error printed on the terminal in commands.Explain's words
+// (the error's own text is terse, for logs); errors.As still finds its
+// cause.
+type inWords struct{ err error }
+
+// Error implements error.
+func (e inWords) Error() string { return commands.Explain(e.err) }
+
+// Unwrap returns the error.
+func (e inWords) Unwrap() error { return e.err }
+
 // checkFailed is the result of a `check` that found problems, already
 // printed. config says whether any was in the configuration itself (exit
 // status 78, like `run`).
@@ -160,7 +171,7 @@ func (a *cli) checkSlack(ctx context.Context, cfg *Config) error {
 	defer cancel()
 	resp, err := a.slackClient(cfg).AuthTestContext(ctx)
 	if err != nil {
-		return slackProblem("SLACK_BOT_TOKEN", err)
+		return slackProblem(commands.SlackAuthTest, err)
 	}
 	fmt.Fprintf(a.io.Out, "✓ Slack: connected as @%s in %s\n", resp.User, resp.Team)
 	return nil
@@ -219,7 +230,7 @@ func waitHello(ctx context.Context, sm *socketmode.Client, runErr <-chan error, 
 			if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				return fmt.Errorf("no Socket Mode connection within %s", wait)
 			}
-			return slackProblem("SLACK_APP_TOKEN", err)
+			return slackProblem(commands.SlackConnectionsOpen, err)
 		case <-ctx.Done():
 			if connected {
 				return fmt.Errorf("the Socket Mode websocket opened, but Slack sent no hello within %s", wait)
@@ -242,15 +253,13 @@ func (a *cli) checkInbox(ctx context.Context, cfg *Config) error {
 	return nil
 }
 
-// slackProblem says what a Slack error means for the variable behind it.
-func slackProblem(variable string, err error) error {
+// slackProblem says what a Slack error of method means for the variable
+// behind it (commands.ExplainSlack); a failure without Slack's answer
+// keeps its cause.
+func slackProblem(method string, err error) error {
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
-		switch se.Err {
-		case "invalid_auth", "not_authed", "token_revoked", "account_inactive":
-			return fmt.Errorf("Slack rejected %s (%s)", variable, se.Err)
-		}
-		return fmt.Errorf("Slack answered %s", se.Err)
+		return errors.New(commands.ExplainSlack(se.Err, method))
 	}
-	return fmt.Errorf("could not reach Slack at SLACK_API_URL (%v)", err)
+	return fmt.Errorf("%s (%v)", commands.ExplainSlack(slackErrorCode(err), method), err)
 }

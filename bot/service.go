@@ -29,28 +29,43 @@ func (s *Service) Demo() bool { return s.demo }
 // Close releases what the service holds (the embedded demo inbox).
 func (s *Service) Close() { s.close() }
 
-// Env returns the parsing environment for a query typed by slackUser ("" in
-// the terminal).
+// Env returns the parsing environment for a command typed by slackUser (""
+// in the terminal).
 func (s *Service) Env(slackUser string) commands.Env {
 	return commands.Env{
-		Now:       s.now(),
-		Location:  s.cfg.Location(),
-		Aliases:   s.cfg.Aliases(),
-		SlackUser: slackUser,
+		Now:          s.now(),
+		Location:     s.cfg.Location(),
+		Aliases:      s.cfg.Aliases(),
+		SlackUser:    slackUser,
+		DefaultQuery: s.cfg.InboxDefaultQuery,
 	}
 }
 
-// Parse reads a query; an empty text is INBOX_DEFAULT_QUERY.
+// ParseCommand reads what follows /inbox (in Slack, the shell or `query`)
+// into a typed command; a blank text is INBOX_DEFAULT_QUERY.
+func (s *Service) ParseCommand(text, slackUser string) (commands.Command, error) {
+	return commands.ParseCommand(text, s.Env(slackUser))
+}
+
+// Parse reads a query alone, as a button carries it; an empty text is
+// INBOX_DEFAULT_QUERY.
 func (s *Service) Parse(text, slackUser string) (*commands.Query, error) {
+	env := s.Env(slackUser)
 	if isBlank(text) {
-		text = s.cfg.InboxDefaultQuery
+		text = env.DefaultQuery
 	}
-	return commands.Parse(text, s.Env(slackUser))
+	return commands.Parse(text, env)
 }
 
 // Ask answers q from pos (the zero Position: the page the query names).
 func (s *Service) Ask(ctx context.Context, q *commands.Query, pos commands.Position) (*commands.Answer, error) {
 	return commands.Ask(ctx, s.src, q, pos, s.now())
+}
+
+// Scan walks every page of q through the service's source (the cache, in
+// the bot), giving fn each match; see commands.Scan.
+func (s *Service) Scan(ctx context.Context, q *commands.Query, opt commands.ScanOptions, fn func(inbox.User) bool) (commands.ScanResult, error) {
+	return commands.Scan(ctx, s.src, q, s.now(), opt, fn)
 }
 
 // RenderOptions returns how answers are rendered under this configuration.

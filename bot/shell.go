@@ -45,7 +45,7 @@ func (sh *shellSession) printf(format string, args ...any) {
 
 func (sh *shellSession) loop(ctx context.Context) error {
 	if sh.svc.Demo() {
-		sh.printf("%s\n", demoNotice)
+		sh.printf("%s\n", commands.DemoNotice)
 	}
 	sh.printf("%s", shellIntro)
 	lines := make(chan string)
@@ -79,16 +79,17 @@ func (sh *shellSession) loop(ctx context.Context) error {
 	}
 }
 
-// handle runs one line; it reports true when the user asked to quit.
+// handle runs one line; it reports true when the user asked to quit. The
+// shell's own words move through the last answer; any other line is what
+// follows /inbox (the prefix is optional) and is read by ParseCommand.
 func (sh *shellSession) handle(ctx context.Context, line string) bool {
 	switch strings.ToLower(line) {
 	case "":
 		return false
 	case "quit", "exit", "q", `\q`:
 		return true
-	case "help", "/inbox help", "?":
-		sh.printf("%s\n", commands.HelpText())
-		return false
+	case "?":
+		line = "help"
 	case "next", "n":
 		sh.move(ctx, (*commands.Answer).NextPosition, "This is the last page.")
 		return false
@@ -116,24 +117,32 @@ func (sh *shellSession) handle(ctx context.Context, line string) bool {
 	if rest, ok := strings.CutPrefix(line, "/inbox"); ok && (rest == "" || rest[0] == ' ') {
 		text = rest
 	}
-	// help and export are read as Slack reads them (the first word), as
-	// `query` does too.
-	switch word, _ := firstWord(text); strings.ToLower(word) {
-	case "help":
-		sh.printf("%s\n", commands.HelpText())
-		return false
-	case "export":
-		sh.printf("%s\n", exportInSlackOnly)
-		return false
-	}
-	q, err := sh.svc.Parse(text, "")
+	sh.run(ctx, text)
+	return false
+}
+
+// run executes the typed command of one line.
+func (sh *shellSession) run(ctx context.Context, text string) {
+	cmd, err := sh.svc.ParseCommand(text, "")
 	if err != nil {
 		sh.printf("%s\n", commands.Explain(err))
-		return false
+		return
 	}
-	sh.q = q
-	sh.show(ctx, commands.Position{})
-	return false
+	if !commands.Ready(cmd) {
+		sh.printf("%s\n", commands.ComingSoon(cmd))
+		return
+	}
+	switch c := cmd.(type) {
+	case *commands.QueryCommand:
+		sh.q = c.Query
+		sh.show(ctx, commands.Position{})
+	case *commands.HelpCommand:
+		sh.printf("%s\n", commands.TopicHelpText(c.Topic))
+	case *commands.ExportCommand:
+		sh.printf("%s\n", exportInSlackOnly)
+	default:
+		sh.printf("%s\n", commands.ComingSoon(cmd))
+	}
 }
 
 func (sh *shellSession) needAnswer() bool {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -96,7 +95,6 @@ type Bot struct {
 	metrics *Metrics
 	svc     *Service // parse, ask (through the cache), render
 	cache   *cachingSource
-	client  *inbox.Client // exports walk every page directly
 	api     *slack.Client
 	sm      *socketmode.Client
 	jobs    chan job
@@ -135,7 +133,6 @@ func NewBot(cfg *Config, opts BotOptions) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.client = client
 	b.cache = newCachingSource(client, opts.CacheTTL, opts.Now)
 	b.svc = NewService(cfg, b.cache, opts.Now)
 	b.api = slack.New(cfg.SlackBotToken,
@@ -257,16 +254,11 @@ func (b *Bot) drain(workers *sync.WaitGroup, stopWork context.CancelFunc) {
 }
 
 // explainSlackFatal turns the error that ended Socket Mode into words. A
-// refused token is a configuration error (exit status 78: restarting cannot
-// help until someone changes it).
+// refused token or a missing scope is a configuration error (exit status
+// 78: restarting cannot help until someone changes it).
 func explainSlackFatal(err error) error {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "invalid_auth", "not_authed", "token_revoked", "account_inactive":
-			return &ConfigError{"SLACK_APP_TOKEN", fmt.Sprintf("Slack refused it (%s): check the app-level token and its connections:write scope", se.Err)}
-		}
-		return fmt.Errorf("slack socket mode stopped: %s", se.Err)
+	if code := slackErrorCode(err); commands.SlackConfigProblem(code) {
+		return &ConfigError{"SLACK_APP_TOKEN", commands.ExplainSlack(code, commands.SlackConnectionsOpen)}
 	}
 	return fmt.Errorf("slack socket mode stopped: %w", err)
 }
@@ -375,14 +367,9 @@ func (b *Bot) enqueue(j job) {
 		// Turned away: its one log line says so, and the user is told.
 		b.metrics.busy.Inc()
 		b.logOutcome(outcome{kind: j.kind, result: "busy", started: j.received})
-		b.notes.Go(func() { b.tellUser(j.responseURL, commands.RenderNotice(busyNotice)) })
+		b.notes.Go(func() { b.tellUser(j.responseURL, commands.RenderNotice(commands.Busy)) })
 	}
 }
-
-const (
-	busyNotice  = "inboxbot is very busy right now; try again in a moment."
-	panicNotice = "Something went wrong on our side while answering; the details are in the bot's log. Try again, or try another query."
-)
 
 // tellUser posts a short note outside any job (the job could not run or
 // failed), bounded in time.
@@ -408,7 +395,7 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		if r := recover(); r != nil {
 			b.metrics.panics.Inc()
 			b.log.Error("panic while handling an event", "kind", j.kind, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			b.tellUser(j.responseURL, commands.RenderError(panicNotice))
+			b.tellUser(j.responseURL, commands.RenderError(commands.Crashed))
 		}
 	}()
 	if b.beforeJob != nil {

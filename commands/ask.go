@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/convertalk/inboxbot/inbox"
@@ -11,6 +12,17 @@ import (
 // MaxScan bounds how many raw contacts one answer with a client-side
 // predicate examines before it stops and says "scanned N contacts".
 const MaxScan = 1000
+
+// Bounds of the walk to page:N of a query with a predicate, whose earlier
+// pages are assembled from the stream to find where page N starts: past
+// either, the answer is a TooDeep error ("page 400 is further than I
+// scan"), never a page of its own. The request bound guards small server
+// pages; one page of the walk may overshoot it (each is bounded by
+// MaxScan). The time budget (ScanDeadline) applies too.
+const (
+	MaxPagingScan     = 10000 // raw contacts examined on the way to page N
+	MaxPagingRequests = 1000  // inbox requests made on the way
+)
 
 // Bounds of a scan's time (SPEC §5: a scan is bounded, and a slow inbox must
 // not hold the answer until its deadline, 110 s with the defaults). A scan
@@ -90,7 +102,8 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 		return nil, err
 	}
 	a.Users, a.Page, a.Start, a.Next, a.Back = found.Users, pos.Page, pos.Cursor, found.Next, pos.Back
-	a.Before = matchesBefore(src, q, pos)
+	size := serverPageSize(found)
+	a.Before = matchesBefore(size, q, pos)
 	a.Scanned, a.Truncated, a.TimedOut = found.Scanned, found.Truncated, found.TimedOut
 	a.Skipped = found.Skipped
 	if !q.HasPredicate() {
@@ -98,7 +111,7 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 		a.Total = found.Total
 	}
 	if len(a.Users) == 0 && a.Page > 1 && !a.Truncated {
-		return a.pastEndOf(ctx, src, q, pos, opt)
+		return a.pastEndOf(ctx, src, q, pos, opt, size)
 	}
 	if a.Total < 0 && found.Next == nil && !found.Truncated {
 		// The end was reached: everything before this page plus this page.
@@ -113,13 +126,12 @@ func Ask(ctx context.Context, src inbox.Source, q *Query, pos Position, now time
 // counted them. A plain page:N typed past the end asks for page 1 once
 // more (one request that only this answer makes): when it is the last
 // page, the count is known; else the way back is to page 1.
-func (a *Answer) pastEndOf(ctx context.Context, src inbox.Source, q *Query, pos Position, opt inbox.FindOptions) (*Answer, error) {
+func (a *Answer) pastEndOf(ctx context.Context, src inbox.Source, q *Query, pos Position, opt inbox.FindOptions, size int) (*Answer, error) {
 	switch {
 	case a.Total >= 0 && !q.HasPredicate():
 		if a.Total == 0 {
 			return a.pastEnd(pos.Page, Position{}, 0), nil
 		}
-		size := serverPageSize(src)
 		page := min((a.Total+size-1)/size, pos.Page-1)
 		return a.pastEnd(pos.Page, Position{Page: page, Cursor: inbox.Cursor{Page: page}, Before: (page - 1) * size}, a.Total), nil
 	case len(pos.Back) > 0 && pos.Before >= 0:
@@ -153,14 +165,11 @@ func (a *Answer) pastEnd(page int, last Position, total int) *Answer {
 	return a
 }
 
-// PageSizer is a Source that knows how many contacts a full server page
-// holds (inbox.Client learns it from the API).
-type PageSizer interface{ PageSize() int }
-
-// serverPageSize is the source's page size, else PageSize.
-func serverPageSize(src inbox.Source) int {
-	if ps, ok := src.(PageSizer); ok && ps.PageSize() > 0 {
-		return ps.PageSize()
+// serverPageSize is the size of the server's pages as the pages Find
+// fetched say (Page.Size), else PageSize.
+func serverPageSize(found *inbox.Found) int {
+	if found.PageSize > 0 {
+		return found.PageSize
 	}
 	return PageSize
 }
@@ -168,15 +177,15 @@ func serverPageSize(src inbox.Source) int {
 // matchesBefore counts the matches on the pages before pos. With a
 // predicate, the pages that led to pos counted them (pos.Before); from an
 // old button, ours are taken to be full. Plain queries show the server's
-// pages, all of the source's page size but the last.
-func matchesBefore(src inbox.Source, q *Query, pos Position) int {
+// pages, all of size contacts but the last.
+func matchesBefore(size int, q *Query, pos Position) int {
 	if q.HasPredicate() {
 		if pos.Before >= 0 {
 			return pos.Before
 		}
 		return (pos.Page - 1) * PageSize
 	}
-	return (pos.Cursor.Page-1)*serverPageSize(src) + pos.Cursor.Offset
+	return (pos.Cursor.Page-1)*size + pos.Cursor.Offset
 }
 
 // findOptions are the options of q's walks. now is the answer's clock, for
@@ -203,7 +212,8 @@ type start struct {
 // startPosition finds where page:N of q begins. For plain queries that is
 // server page N; with a predicate our pages are assembled from the stream,
 // so earlier pages are walked (each bounded) to find where page N starts,
-// counting their matches. When the time budget runs out on the way, the
+// counting their matches, within MaxPagingScan and MaxPagingRequests (a
+// TooDeep error past them). When the time budget runs out on the way, the
 // page reached is shown (it says its number).
 func startPosition(ctx context.Context, src inbox.Source, q *Query, opt inbox.FindOptions) (start, error) {
 	page := q.Page()
@@ -212,11 +222,19 @@ func startPosition(ctx context.Context, src inbox.Source, q *Query, opt inbox.Fi
 	}
 	pos := Position{Page: 1, Cursor: inbox.Cursor{Page: 1}}
 	filter := q.WithPage(1).Filter()
+	scanned, requests := 0, 0
 	for pos.Page < page {
-		found, err := inbox.Find(ctx, src, filter, pos.Cursor, opt)
+		if scanned >= MaxPagingScan || requests >= MaxPagingRequests {
+			return start{}, tooDeep(page, pos.Page, scanned)
+		}
+		step := opt
+		step.MaxScan = min(opt.MaxScan, MaxPagingScan-scanned)
+		found, err := inbox.Find(ctx, src, filter, pos.Cursor, step)
 		if err != nil {
 			return start{}, fmt.Errorf("page %d: %w", pos.Page, err)
 		}
+		scanned += found.Scanned
+		requests += found.Requests
 		if found.Next == nil {
 			// Fewer pages than asked: page N is past the end. The last
 			// page is this one, or the one before when this one is empty
@@ -227,6 +245,11 @@ func startPosition(ctx context.Context, src inbox.Source, q *Query, opt inbox.Fi
 				last = Position{Page: pos.Page - 1, Cursor: m.Cursor, Before: m.Before, Back: pos.Back[: len(pos.Back)-1 : len(pos.Back)-1]}
 			}
 			return start{pos: pos, last: &last, lastCount: pos.Before - last.Before + len(found.Users)}, nil
+		}
+		if found.Truncated && !found.TimedOut && scanned >= MaxPagingScan {
+			// The budget, not the page's own bound, cut this page short:
+			// where page N starts is beyond what we scan.
+			return start{}, tooDeep(page, pos.Page, scanned)
 		}
 		pos.Back = append(pos.Back, Mark{Cursor: pos.Cursor, Before: pos.Before})
 		pos.Cursor = *found.Next
@@ -269,4 +292,14 @@ func (a *Answer) PrevPosition() (Position, bool) {
 	last := len(a.Back) - 1
 	m := a.Back[last]
 	return Position{Page: a.Page - 1, Cursor: m.Cursor, Before: m.Before, Back: a.Back[:last:last]}, true
+}
+
+// tooDeep is the error of page:page when the walk to it stopped on page
+// reached after scanning scanned contacts.
+func tooDeep(page, reached, scanned int) error {
+	return &QueryError{
+		Token: "page:" + strconv.Itoa(page),
+		Message: fmt.Sprintf("Page %s is further than I scan: I stopped at page %s after %s contacts. Narrow the query, or ask for an earlier page.",
+			thousands(page), thousands(reached), thousands(scanned)),
+	}
 }

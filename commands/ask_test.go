@@ -15,7 +15,7 @@ var askNow = time.Date(2026, 11, 24, 15, 4, 5, 0, time.UTC)
 
 // askFixture is a client on an in-process fake inbox of size contacts with
 // server pages of pageSize.
-func askFixture(t *testing.T, size, pageSize int) (*inboxtest.Server, *inbox.Client) {
+func askFixture(t testing.TB, size, pageSize int) (*inboxtest.Server, *inbox.Client) {
 	t.Helper()
 	srv := inboxtest.New(inboxtest.WithSize(size), inboxtest.WithPageSize(pageSize),
 		inboxtest.WithAnchor(inboxtest.DemoAnchor(askNow)))
@@ -49,7 +49,7 @@ func ids(users []inbox.User) []string {
 func allMatches(t *testing.T, client *inbox.Client, q *Query) []string {
 	t.Helper()
 	var out []string
-	for u, err := range client.All(context.Background(), q.WithPage(1).Filter(), 0) {
+	for u, err := range inbox.All(context.Background(), client, q.WithPage(1).Filter(), 0) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,6 +27,7 @@ const maxAPIMessage = 300
 func Explain(err error) string {
 	var (
 		qe           *QueryError
+		slackErr     *SlackError
 		unauthorized *inbox.UnauthorizedError
 		limited      *inbox.RateLimitError
 		redirect     *inbox.RedirectError
@@ -40,6 +41,8 @@ func Explain(err error) string {
 		return ""
 	case errors.As(err, &qe):
 		return qe.Error()
+	case errors.As(err, &slackErr):
+		return ExplainSlack(slackErr.Code, slackErr.Method)
 	case errors.As(err, &unauthorized):
 		return fmt.Sprintf("Convertalk rejected the API token (%d). Check INBOX_API_TOKEN.", unauthorized.StatusCode)
 	case errors.As(err, &limited):

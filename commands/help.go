@@ -21,8 +21,7 @@ var helpExamples = []string{
 const (
 	helpTitle = "Inbox query syntax"
 	helpIntro = "`/inbox QUERY` lists contacts of the Convertalk inbox. Words are searched; qualifiers narrow the search and combine with AND. " +
-		"Names and values are case-insensitive; `-` before a qualifier excludes it. A bare `/inbox` runs the default query. " +
-		"`/inbox export QUERY` uploads a CSV of every match to the channel; `/inbox help` shows this."
+		"Names and values are case-insensitive; `-` before a qualifier excludes it. A bare `/inbox` runs the default query."
 	helpFooter = "Ids are the API's 24-character ids; names come from INBOX_BOTS, INBOX_AGENTS and INBOX_SEGMENTS. " +
 		"Every answer repeats the query in its canonical form and in words."
 	// maxHelpSection keeps each section under Block Kit's 3,000 characters
@@ -30,11 +29,16 @@ const (
 	maxHelpSection = 2800
 )
 
-// HelpText returns the help of the query language as plain terminal text,
-// generated from the qualifier table.
+// HelpText returns the help as plain terminal text: the sub-commands,
+// generated from the command table, then the query language, generated from
+// the qualifier table.
 func HelpText() string {
 	var b strings.Builder
 	b.WriteString(helpTitle + "\n\n" + plainHelp(helpIntro) + "\n")
+	b.WriteString("\n" + commandsGroup + "\n")
+	for _, l := range commandHelpLines(false) {
+		b.WriteString(l + "\n")
+	}
 	for _, g := range helpGroups {
 		b.WriteString("\n" + g + "\n")
 		for _, q := range qualifierTable {
@@ -60,12 +64,15 @@ func HelpText() string {
 func plainHelp(s string) string { return strings.ReplaceAll(s, "`", "") }
 
 // HelpBlocks returns the same help as Block Kit: a header, an introduction,
-// one section per group (split if ever too long) with the forms in code
+// the sub-commands of the command table, one section per group (split if ever too long) with the forms in code
 // spans, the examples and a context line. It stays within Block Kit limits.
 func HelpBlocks() []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, helpTitle, false, false), slack.HeaderBlockOptionBlockID("help_title")),
 		helpSection("help_intro", escapeHelp(helpIntro)),
+	}
+	for j, text := range packLines("*"+commandsGroup+"*", commandHelpLines(true)) {
+		blocks = append(blocks, helpSection("help_commands_"+strconv.Itoa(j), text))
 	}
 	for i, g := range helpGroups {
 		var lines []string

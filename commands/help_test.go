@@ -68,6 +68,19 @@ func TestHelpCoversTable(t *testing.T) {
 	if len(blocks) == 0 {
 		t.Fatal("no blocks")
 	}
+	// The sub-commands come from the command table, in both renderings.
+	for _, c := range commandTable {
+		form := "/inbox " + c.usage
+		if !strings.Contains(text, form) {
+			t.Errorf("HelpText lacks the command %q", form)
+		}
+		if !strings.Contains(blockText.String(), escapeHelp(form)) {
+			t.Errorf("HelpBlocks lack the command %q", form)
+		}
+		if !c.ready && !strings.Contains(text, plainHelp(c.summary)+" (coming soon)") {
+			t.Errorf("HelpText does not say %s is coming soon", c.name)
+		}
+	}
 }
 
 // TestHelpBlocksLimits checks Block Kit's limits with the shared checker.

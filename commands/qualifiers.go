@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/convertalk/inboxbot/inbox"
@@ -267,4 +268,149 @@ func buildQualifierIndex(table []qualifier) *qualifierIndex {
 func (ix *qualifierIndex) isKeyword(w string) bool {
 	_, ok := ix.byWord[strings.ToLower(w)]
 	return ok
+}
+
+// queryPart is one group of a query's tokens, in the canonical order: how
+// it is written in the canonical form (canon) and how it reads in words
+// (words). Both append to w. Canonical and Words walk the same table, so
+// their order cannot drift apart.
+type queryPart struct {
+	canon func(q *Query, w []string) []string
+	words func(q *Query, w []string) []string
+}
+
+// queryParts is the canonical order of a query.
+var queryParts = []queryPart{
+	{ // the search text
+		canon: func(q *Query, w []string) []string {
+			if q.text == "" {
+				return w
+			}
+			return append(w, canonicalText(q.text))
+		},
+		words: func(q *Query, w []string) []string {
+			if q.text == "" {
+				return w
+			}
+			return append(w, `matching "`+q.text+`"`)
+		},
+	},
+	togglePart(toggleOnline, "online", "offline", "online", "offline"),
+	togglePart(toggleLive, "live", "-live", "live chat active", "no live chat"),
+	togglePart(toggleInteracted, "interacted", "-interacted", "interacted", "never interacted"),
+	{ // ordered: a time range, or yes/no
+		canon: func(q *Query, w []string) []string {
+			if len(q.ordered) == 0 {
+				return appendToggle(w, q.toggles[toggleOrdered], "ordered", "-ordered")
+			}
+			for _, c := range q.ordered {
+				w = append(w, "ordered:"+c.canon)
+			}
+			return w
+		},
+		words: func(q *Query, w []string) []string {
+			if len(q.ordered) == 0 {
+				return appendToggle(w, q.toggles[toggleOrdered], "ordered", "never ordered")
+			}
+			for _, c := range q.ordered {
+				w = append(w, "ordered "+c.words)
+			}
+			return w
+		},
+	},
+	listPart(listTag),
+	listPart(listStatus),
+	listPart(listChannel),
+	{ // bots, by alias or by channel and id
+		canon: func(q *Query, w []string) []string {
+			for _, bot := range q.bots {
+				w = append(w, bot.canon)
+			}
+			return w
+		},
+		words: func(q *Query, w []string) []string {
+			for _, bot := range q.bots {
+				if name, ok := strings.CutPrefix(bot.canon, "bot:"); ok {
+					w = append(w, "bot "+name)
+				} else {
+					w = append(w, channelValues[slices.Index(inbox.Channels, bot.channel)].display+" bot "+bot.id)
+				}
+			}
+			return w
+		},
+	},
+	listPart(listAssigned),
+	togglePart(toggleAssigned, "has:assignee", "unassigned", "assigned to anyone", "unassigned"),
+	listPart(listSegment),
+	rangePart(func(q *Query) []dateCond { return q.seen }, "seen"),
+	rangePart(func(q *Query) []dateCond { return q.created }, "created"),
+	listPart(listLast),
+	{ // waiting: how long the contact has waited
+		canon: func(q *Query, w []string) []string {
+			for _, c := range q.waiting {
+				w = append(w, "waiting:"+c.canon())
+			}
+			return w
+		},
+		words: func(q *Query, w []string) []string {
+			for _, c := range q.waiting {
+				w = append(w, c.words())
+			}
+			return w
+		},
+	},
+	{ // the exclusions of every list, last
+		canon: func(q *Query, w []string) []string {
+			for k := range numLists {
+				if not := q.lists[k].not; len(not) > 0 {
+					w = append(w, "-"+listKeys[k]+":"+joinValues(termCanons(not)))
+				}
+			}
+			return w
+		},
+		words: func(q *Query, w []string) []string {
+			for k := range numLists {
+				if not := q.lists[k].not; len(not) > 0 {
+					w = append(w, notWords[k]+displayAll(k, not, " or "))
+				}
+			}
+			return w
+		},
+	},
+}
+
+// togglePart is the part of a yes/no qualifier: its canonical spellings
+// and its words, for yes and for no.
+func togglePart(k toggle, canonYes, canonNo, wordsYes, wordsNo string) queryPart {
+	return queryPart{
+		canon: func(q *Query, w []string) []string { return appendToggle(w, q.toggles[k], canonYes, canonNo) },
+		words: func(q *Query, w []string) []string { return appendToggle(w, q.toggles[k], wordsYes, wordsNo) },
+	}
+}
+
+// listPart is the part of a list qualifier's clauses (its exclusions come
+// last, with every list's).
+func listPart(k listKind) queryPart {
+	return queryPart{
+		canon: func(q *Query, w []string) []string { return q.appendClauses(w, k) },
+		words: func(q *Query, w []string) []string { return q.appendClauseWords(w, k) },
+	}
+}
+
+// rangePart is the part of a time qualifier (seen:, created:).
+func rangePart(clauses func(*Query) []dateCond, key string) queryPart {
+	return queryPart{
+		canon: func(q *Query, w []string) []string {
+			for _, c := range clauses(q) {
+				w = append(w, key+":"+c.canon)
+			}
+			return w
+		},
+		words: func(q *Query, w []string) []string {
+			for _, c := range clauses(q) {
+				w = append(w, key+" "+c.words)
+			}
+			return w
+		},
+	}
 }

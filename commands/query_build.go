@@ -773,43 +773,12 @@ func (b *queryBuilder) predicate() predicate {
 	return p
 }
 
-// canonicalBase writes the canonical form without the page.
+// canonicalBase writes the canonical form without the page, part by part
+// in the order of queryParts.
 func (q *Query) canonicalBase() string {
 	var w []string
-	if q.text != "" {
-		w = append(w, canonicalText(q.text))
-	}
-	w = appendToggle(w, q.toggles[toggleOnline], "online", "offline")
-	w = appendToggle(w, q.toggles[toggleLive], "live", "-live")
-	w = appendToggle(w, q.toggles[toggleInteracted], "interacted", "-interacted")
-	if len(q.ordered) > 0 {
-		for _, c := range q.ordered {
-			w = append(w, "ordered:"+c.canon)
-		}
-	} else {
-		w = appendToggle(w, q.toggles[toggleOrdered], "ordered", "-ordered")
-	}
-	w = q.appendClauses(w, listTag, listStatus, listChannel)
-	for _, bot := range q.bots {
-		w = append(w, bot.canon)
-	}
-	w = q.appendClauses(w, listAssigned)
-	w = appendToggle(w, q.toggles[toggleAssigned], "has:assignee", "unassigned")
-	w = q.appendClauses(w, listSegment)
-	for _, c := range q.seen {
-		w = append(w, "seen:"+c.canon)
-	}
-	for _, c := range q.created {
-		w = append(w, "created:"+c.canon)
-	}
-	w = q.appendClauses(w, listLast)
-	for _, c := range q.waiting {
-		w = append(w, "waiting:"+c.canon())
-	}
-	for k := range numLists {
-		if not := q.lists[k].not; len(not) > 0 {
-			w = append(w, "-"+listKeys[k]+":"+joinValues(termCanons(not)))
-		}
+	for _, p := range queryParts {
+		w = p.canon(q, w)
 	}
 	return escapeForParse(strings.Join(w, " "))
 }
@@ -843,47 +812,12 @@ func canonicalText(s string) string {
 	return `"` + s + `"`
 }
 
-// wordParts writes the interpretation, one part per canonical token group.
+// wordParts writes the interpretation, one part per canonical token group,
+// in the order of queryParts.
 func (q *Query) wordParts() []string {
 	var w []string
-	if q.text != "" {
-		w = append(w, `matching "`+q.text+`"`)
-	}
-	w = appendToggle(w, q.toggles[toggleOnline], "online", "offline")
-	w = appendToggle(w, q.toggles[toggleLive], "live chat active", "no live chat")
-	w = appendToggle(w, q.toggles[toggleInteracted], "interacted", "never interacted")
-	if len(q.ordered) > 0 {
-		for _, c := range q.ordered {
-			w = append(w, "ordered "+c.words)
-		}
-	} else {
-		w = appendToggle(w, q.toggles[toggleOrdered], "ordered", "never ordered")
-	}
-	w = q.appendClauseWords(w, listTag, listStatus, listChannel)
-	for _, bot := range q.bots {
-		if name, ok := strings.CutPrefix(bot.canon, "bot:"); ok {
-			w = append(w, "bot "+name)
-		} else {
-			w = append(w, channelValues[slices.Index(inbox.Channels, bot.channel)].display+" bot "+bot.id)
-		}
-	}
-	w = q.appendClauseWords(w, listAssigned)
-	w = appendToggle(w, q.toggles[toggleAssigned], "assigned to anyone", "unassigned")
-	w = q.appendClauseWords(w, listSegment)
-	for _, c := range q.seen {
-		w = append(w, "seen "+c.words)
-	}
-	for _, c := range q.created {
-		w = append(w, "created "+c.words)
-	}
-	w = q.appendClauseWords(w, listLast)
-	for _, c := range q.waiting {
-		w = append(w, c.words())
-	}
-	for k := range numLists {
-		if not := q.lists[k].not; len(not) > 0 {
-			w = append(w, notWords[k]+displayAll(k, not, " or "))
-		}
+	for _, p := range queryParts {
+		w = p.words(q, w)
 	}
 	return w
 }

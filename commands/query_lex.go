@@ -97,6 +97,9 @@ func slackMarkupText(inner string) (string, bool) {
 		return "", false
 	}
 	target, label, labelled := strings.Cut(inner, "|")
+	if target == "" {
+		return "", false
+	}
 	switch target[0] {
 	case '@': // a user: the lexer reads it
 		return "", false

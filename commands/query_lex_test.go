@@ -138,6 +138,8 @@ func TestUnwrapSlack(t *testing.T) {
 		{"<!date^1392734382^{date}>", "<!date^1392734382^{date}>"},
 		{"<<https://x.y|x.y>", "<x.y"},
 		{"<>", "<>"},
+		{"<|>", "<|>"},
+		{"<|x>", "<|x>"},
 	}
 	for _, tt := range tests {
 		if got := unwrapSlack(tt.in); got != tt.want {

@@ -36,7 +36,7 @@ type contactView struct {
 	tags       string
 	assignee   string // "" when unassigned
 	seen       string // "5 min ago", "" when unknown
-	lastBy     string // "customer", "bot", "agent", ""
+	lastBy     string // "the contact", "the bot", "an agent", ""
 	email      string
 	phone      string
 	liveChat   bool
@@ -108,43 +108,34 @@ func inboxLink(base, id string) string {
 	return base + "/inbox?user=" + url.QueryEscape(id)
 }
 
-func channelName(c inbox.Channel) string {
-	switch c {
-	case inbox.Website:
-		return "Website"
-	case inbox.WhatsApp:
-		return "WhatsApp"
-	case inbox.Telegram:
-		return "Telegram"
-	case inbox.Facebook:
-		return "Facebook"
+// channelName, statusName and senderName are how a contact's channel,
+// status and last sender read in a row: the words of the query's enum
+// tables (channelValues, statusValues, senderValues), so that an answer
+// and its interpretation say the same thing. An unknown value is shown as
+// the API sent it.
+func channelName(c inbox.Channel) string { return enumDisplay(channelValues, string(c)) }
+
+func statusName(s inbox.Status) string { return capitalize(enumDisplay(statusValues, string(s))) }
+
+func senderName(s inbox.Sender) string { return enumDisplay(senderValues, string(s)) }
+
+// enumDisplay is the display of the enum value the API calls value, or
+// value itself.
+func enumDisplay(values []enumValue, value string) string {
+	for _, e := range values {
+		if e.value == value {
+			return e.display
+		}
 	}
-	return string(c)
+	return value
 }
 
-func statusName(s inbox.Status) string {
-	switch s {
-	case inbox.StatusOpen:
-		return "Open"
-	case inbox.StatusInProgress:
-		return "In progress"
-	case inbox.StatusReview:
-		return "Review"
-	case inbox.StatusOnHold:
-		return "On hold"
-	case inbox.StatusDependancy:
-		return "Dependency"
-	case inbox.StatusClosed:
-		return "Closed"
+// capitalize upper-cases the first letter of an ASCII label.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
 	}
-	return string(s)
-}
-
-func senderName(s inbox.Sender) string {
-	if s == inbox.ByUser {
-		return "customer"
-	}
-	return string(s)
+	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // agentName is the alias of an agent, or its id shortened to the last six

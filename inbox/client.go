@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net"
 	"net/http"
@@ -63,9 +64,12 @@ type Client struct {
 	now              func() time.Time // the clock: tests set a fake one
 
 	// pageSize is what the client takes a full page to hold (the low 32
-	// bits) and whether a walk confirmed it (confirmedBit): one word, so
-	// that both always change together. See PageSize and LearnPageSize.
+	// bits) and whether it is confirmed (confirmedBit): one word, so that
+	// both always change together. See PageSize and learnPageSize.
 	pageSize atomic.Int64
+	// served remembers the lengths of the pages served lately, from which
+	// the client confirms the page size (see learnFromNeighbours).
+	served servedPages
 
 	// Response buffers and gzip readers are reused: under a burst of
 	// commands every in-flight answer holds one of each, and reusing them
@@ -103,10 +107,7 @@ func (c *Client) gunzip(r io.Reader) (*gzip.Reader, error) {
 	return gzip.NewReader(r)
 }
 
-var (
-	_ Source          = (*Client)(nil)
-	_ PageSizeLearner = (*Client)(nil)
-)
+var _ Source = (*Client)(nil)
 
 // Option configures a Client.
 type Option func(*Client)
@@ -145,8 +146,8 @@ func WithUserAgent(s string) Option { return func(c *Client) { c.userAgent = s }
 // WithMaxResponseBytes bounds a response body after decompression (default 8 MiB).
 func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxResponseBytes = n } }
 
-// WithPageSize sets the page size the API is assumed to use until a walk
-// learns the real one (default 20; the API does not document it). A
+// WithPageSize sets the page size the API is assumed to use until the
+// client learns the real one (default 20; the API does not document it). A
 // shorter page is taken as the last one, but only Inferred: walks look at
 // the next page anyway. A bigger page raises the assumption.
 func WithPageSize(n int) Option { return func(c *Client) { c.initialPageSize = n } }
@@ -201,6 +202,7 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 	}
 	c.httpClient = withoutRedirects(c.httpClient)
 	c.pageSize.Store(int64(c.initialPageSize))
+	c.served = servedPages{seed: maphash.MakeSeed(), recent: map[servedKey]servedPage{}}
 	return c, nil
 }
 
@@ -260,33 +262,34 @@ func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// confirmedBit marks, in Client.pageSize, a page size a walk confirmed.
+// confirmedBit marks, in Client.pageSize, a page size the client confirmed.
 const confirmedBit = 1 << 32
 
-// maxLearnedPageSize bounds what LearnPageSize accepts, far above any real
+// maxLearnedPageSize bounds what learnPageSize accepts, far above any real
 // page (a page is also bounded by WithMaxResponseBytes).
 const maxLearnedPageSize = 1 << 30
 
 // PageSize returns the page size the client currently takes a full page to
-// hold: WithPageSize's until the API shows another (see LearnPageSize).
+// hold: WithPageSize's until the API shows another (see learnPageSize).
+// Every page the client returns carries it as Page.Size.
 func (c *Client) PageSize() int {
 	size, _ := c.pageSizeState()
 	return size
 }
 
-// pageSizeState returns the page size and whether a walk confirmed it.
+// pageSizeState returns the page size and whether it is confirmed.
 func (c *Client) pageSizeState() (size int, confirmed bool) {
 	v := c.pageSize.Load()
 	return int(v &^ confirmedBit), v&confirmedBit != 0
 }
 
-// LearnPageSize tells the client that the API's full pages hold n contacts,
-// as a walk concluded when a page of n contacts was followed by a non-empty
-// page. The size is then confirmed: it may be smaller than assumed so far,
-// and a shorter page is the last one for certain (Page.Inferred false).
-// Values below 1 are ignored. It is safe for concurrent use; the last call
-// wins. *Client implements PageSizeLearner with it.
-func (c *Client) LearnPageSize(n int) {
+// learnPageSize records that the API's full pages hold n contacts, as the
+// client concluded from a page of n contacts followed by a non-empty page
+// of the same query. The size is then confirmed: it may be smaller than
+// assumed so far, and a shorter page is the last one for certain
+// (Page.Inferred false). Values below 1 are ignored. It is safe for
+// concurrent use; the last call wins.
+func (c *Client) learnPageSize(n int) {
 	if n < 1 {
 		return
 	}
@@ -324,7 +327,80 @@ func (c *Client) Users(ctx context.Context, f Filter) (*Page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inbox: page %d: %w", f.Page, cl.final(ctx, err))
 	}
+	c.learnFromNeighbours(f, body, p)
 	return p, nil
+}
+
+// learnFromNeighbours confirms the page size from the pages of one query
+// the client served lately: a page followed by a non-empty page is a full
+// one. Whoever walks the pages (Pages, Find, a cache in front, Next
+// clicks) thus teaches the client without telling it anything; p.Size
+// then says what was learnt.
+func (c *Client) learnFromNeighbours(f Filter, body []byte, p *Page) {
+	n := rawLen(p)
+	if n == 0 {
+		return // an empty page says nothing of the size
+	}
+	key := body
+	if f.Page != 1 {
+		f.Page = 1 // every page of a query shares one key
+		var err error
+		if key, err = json.Marshal(f); err != nil {
+			return
+		}
+	}
+	query := maphash.Bytes(c.served.seed, key)
+	if full := c.served.record(query, p.Number, n, c.now()); full > 0 {
+		c.learnPageSize(full)
+		p.Size = max(full, n)
+	}
+}
+
+// Bounds of servedPages: what it remembers, for how long.
+const (
+	maxServedPages = 256
+	servedWindow   = time.Minute
+)
+
+// servedPages remembers, for the pages a client served lately, how many
+// items each held, keyed by a hash of the query and the page number.
+type servedPages struct {
+	seed   maphash.Seed
+	mu     sync.Mutex
+	recent map[servedKey]servedPage
+}
+
+type servedKey struct {
+	query uint64
+	page  int
+}
+
+type servedPage struct {
+	n  int
+	at time.Time
+}
+
+// record notes that page of query held n > 0 items at now and returns the
+// full page size its neighbours show, 0 when they show none: the length
+// of the page before it (which this page follows, so it was full), or n
+// when the page after it was served non-empty. A neighbour older than
+// servedWindow is not trusted (the inbox may have changed since), nor one
+// that contradicts a full page (a full page shorter than what follows).
+func (s *servedPages) record(query uint64, page, n int, now time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fresh := func(p servedPage, ok bool) bool { return ok && now.Sub(p.at) <= servedWindow }
+	full := 0
+	if before, ok := s.recent[servedKey{query, page - 1}]; fresh(before, ok) && before.n >= n {
+		full = before.n
+	} else if after, ok := s.recent[servedKey{query, page + 1}]; fresh(after, ok) && after.n <= n {
+		full = n
+	}
+	if len(s.recent) >= maxServedPages {
+		clear(s.recent) // many queries at once: start over rather than grow
+	}
+	s.recent[servedKey{query, page}] = servedPage{n: n, at: now}
+	return full
 }
 
 func (c *Client) newBackoff() retry.Backoff {
@@ -528,7 +604,7 @@ func (c *Client) interpret(resp *http.Response, data []byte, page, n int) (*Page
 			}
 			return nil, 0, err
 		}
-		c.learnLongerPage(len(p.Users) + p.Skipped)
+		c.learnLongerPage(rawLen(p))
 		return p, 0, nil
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		msg, _ := errorEnvelope(data)

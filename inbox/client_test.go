@@ -774,7 +774,7 @@ func TestUsersLearnsPageSize(t *testing.T) {
 			})
 			for i, st := range tt.steps {
 				if st.learn != 0 {
-					c.LearnPageSize(st.learn)
+					c.learnPageSize(st.learn)
 				} else {
 					sizes <- st.size
 					page, err := c.Users(context.Background(), Filter{Page: i + 1})
@@ -804,7 +804,7 @@ func TestLearnPageSizeConcurrent(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			if i%2 == 0 {
-				c.LearnPageSize(10 + i)
+				c.learnPageSize(10 + i)
 				return
 			}
 			if _, err := c.Users(context.Background(), Filter{}); err != nil {
@@ -869,5 +869,52 @@ func TestUsersReusesConnections(t *testing.T) {
 	}
 	if len(remotes) != 1 {
 		t.Errorf("%d connections for 5 sequential calls, want 1", len(remotes))
+	}
+}
+
+// TestClientLearnsFromPagesItServes: the client confirms its page size from
+// two neighbouring pages of one query it served, in either order, within
+// servedWindow; other queries and stale pages teach nothing.
+func TestClientLearnsFromPagesItServes(t *testing.T) {
+	online := true
+	other := Filter{Online: &online}
+	tests := []struct {
+		name     string
+		calls    []Filter // pages asked, in order
+		gap      time.Duration
+		wantSize int
+		wantConf bool
+	}{
+		{"page 1 then page 2", []Filter{{Page: 1}, {Page: 2}}, 0, 10, true},
+		{"page 2 then page 1 (look-ahead)", []Filter{{Page: 2}, {Page: 1}}, 0, 10, true},
+		{"the last, short page after a full one", []Filter{{Page: 3}, {Page: 4}}, 0, 10, true},
+		{"pages of different queries", []Filter{{Page: 1}, {Page: 2, Online: &online}}, 0, DefaultPageSize, false},
+		{"one page twice", []Filter{{Page: 2}, {Page: 2}}, 0, DefaultPageSize, false},
+		{"neighbours too far apart in time", []Filter{{Page: 1}, {Page: 2}}, servedWindow + time.Second, DefaultPageSize, false},
+		{"other query's pages", []Filter{other, {Page: 2, Online: &online}}, 0, 10, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux := setup(t)
+			serveInbox(t, mux, 35, 10)
+			now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			c.now = func() time.Time { return now }
+			var last *Page
+			for _, f := range tt.calls {
+				p, err := c.Users(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = p
+				now = now.Add(tt.gap)
+			}
+			size, confirmed := c.pageSizeState()
+			if size != tt.wantSize || confirmed != tt.wantConf {
+				t.Errorf("page size %d (confirmed %v), want %d (%v)", size, confirmed, tt.wantSize, tt.wantConf)
+			}
+			if tt.wantConf && last.Size != 10 {
+				t.Errorf("the page that taught the size says Size %d, want 10", last.Size)
+			}
+		})
 	}
 }

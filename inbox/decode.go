@@ -59,7 +59,7 @@ func decodePage(body []byte, status, page, pageSize int, confirmed bool) (*Page,
 		}
 		users = append(users, wc.user())
 	}
-	p := &Page{Number: page, Users: users, Skipped: skipped}
+	p := &Page{Number: page, Users: users, Skipped: skipped, Size: max(pageSize, len(items))}
 	// The server's page held every item, skipped or not: that is what
 	// says whether it was a full page.
 	p.Total, p.Last, p.Inferred = env.pageInfo(page, pageSize, confirmed, len(items))

@@ -6,9 +6,11 @@ import (
 )
 
 // The errors below are what callers branch on with errors.As. They carry
-// data (status, attempts, waits, host); their Error text is terse and meant
-// for logs. The sentences people read are written from that data at the
-// product's edge (commands.Explain), which also sanitises what the API sent.
+// data (status, attempts, waits, host); their Error text is neutral and
+// terse, for logs ("HTTP 401", "timeout after 4 attempts of 10s"; the
+// client prefixes "inbox: page N: "). The sentences people read are
+// written from that data at the product's edge (commands.Explain), which
+// also sanitises what the API sent.
 
 // UnauthorizedError is a 401 or 403: the API token was rejected.
 type UnauthorizedError struct {
@@ -18,7 +20,7 @@ type UnauthorizedError struct {
 
 // Error implements error.
 func (e *UnauthorizedError) Error() string {
-	return fmt.Sprintf("token rejected (%d)", e.StatusCode)
+	return fmt.Sprintf("HTTP %d", e.StatusCode) + quotedMessage(e.Message)
 }
 
 // RateLimitError is a 429 that was refused after every attempt, or whose
@@ -35,7 +37,7 @@ type RateLimitError struct {
 
 // Error implements error.
 func (e *RateLimitError) Error() string {
-	s := fmt.Sprintf("rate limited (429) after %d attempts", e.Attempts)
+	s := "HTTP 429 after " + attemptCount(e.Attempts)
 	if e.RetryAfter > 0 {
 		s += fmt.Sprintf("; Retry-After %s", e.RetryAfter)
 	}
@@ -62,18 +64,34 @@ type APIError struct {
 
 // Error implements error.
 func (e *APIError) Error() string {
-	s := fmt.Sprintf("API error (HTTP %d", e.StatusCode)
-	if e.Code != 0 {
-		s += fmt.Sprintf(", code %d", e.Code)
+	s := fmt.Sprintf("HTTP %d", e.StatusCode)
+	if e.StatusCode >= 200 && e.StatusCode < 300 {
+		s += " success:false"
 	}
-	s += fmt.Sprintf(") after %d attempts", e.Attempts)
+	if e.Code != 0 {
+		s += fmt.Sprintf(" code %d", e.Code)
+	}
+	s += " after " + attemptCount(e.Attempts)
 	if e.TooLong {
 		s += fmt.Sprintf("; Retry-After %s, beyond the %s left to wait", e.RetryAfter, e.Left)
 	}
-	if e.Message != "" {
-		s += fmt.Sprintf(": %q", e.Message)
+	return s + quotedMessage(e.Message)
+}
+
+// quotedMessage is ": " and the API's message quoted (it is untrusted
+// text: quoting keeps control characters out of the log line), or "".
+func quotedMessage(msg string) string {
+	if msg == "" {
+		return ""
 	}
-	return s
+	return fmt.Sprintf(": %q", msg)
+}
+
+func attemptCount(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return fmt.Sprintf("%d attempts", n)
 }
 
 // TimeoutError means no attempt got an answer in time.
@@ -84,7 +102,7 @@ type TimeoutError struct {
 
 // Error implements error.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("no answer in %s after %d attempts", e.PerAttempt, e.Attempts)
+	return fmt.Sprintf("timeout after %s of %s", attemptCount(e.Attempts), e.PerAttempt)
 }
 
 // BadResponseError is an answer we could not read: not JSON, too large, or
@@ -112,7 +130,7 @@ type ConnectionError struct {
 
 // Error implements error.
 func (e *ConnectionError) Error() string {
-	return fmt.Sprintf("cannot connect to %s after %d attempts: %v", e.Host, e.Attempts, e.Err)
+	return fmt.Sprintf("cannot connect to %s after %s: %v", e.Host, attemptCount(e.Attempts), e.Err)
 }
 
 // Unwrap returns the underlying error.

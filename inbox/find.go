@@ -13,15 +13,6 @@ type Source interface {
 	Users(ctx context.Context, f Filter) (*Page, error)
 }
 
-// PageSizeLearner is a Source that can be told the API's page size. Walks
-// (Pages, All, Find across pages) tell it when they see a page of n
-// contacts followed by a non-empty page: n is then a full page. *Client
-// implements it; a Source wrapping a Client (a cache) should forward it, as
-// walks look for it on the Source they are given.
-type PageSizeLearner interface {
-	LearnPageSize(n int)
-}
-
 // Defaults of FindOptions.
 const (
 	DefaultFindLimit = 20  // contacts wanted when Limit is 0
@@ -66,6 +57,9 @@ type Found struct {
 	// Skipped counts the items of the pages fetched that were not contacts
 	// (see Page.Skipped).
 	Skipped int
+	// PageSize is the Size of the last page fetched that had one (see
+	// Page.Size), 0 when no page said.
+	PageSize int
 }
 
 // Find walks the results of f from the cursor from (server page from.Page,
@@ -79,9 +73,8 @@ type Found struct {
 // Otherwise Find walks: it does not stop on a page whose Last is only
 // Inferred but fetches the next page, and ends on an empty page or an
 // explicit last one. That costs at most one request more at the end of the
-// results, and none once the source has learnt the page size: crossing
-// from a page to a non-empty next one teaches src (a PageSizeLearner) the
-// page size. When Limit is reached on the last contact of an Inferred last
+// results, and none once the source knows the page size (a Client learns
+// it from a page followed by a non-empty next one). When Limit is reached on the last contact of an Inferred last
 // page, Next is the following page, which may turn out to be empty.
 func Find(ctx context.Context, src Source, f Filter, from Cursor, opt FindOptions) (*Found, error) {
 	opt = opt.withDefaults()
@@ -90,7 +83,6 @@ func Find(ctx context.Context, src Source, f Filter, from Cursor, opt FindOption
 		page = max(f.Page, 1)
 	}
 	w := &finder{src: src, filter: f, opt: opt, found: &Found{Total: -1}}
-	w.learner, _ = src.(PageSizeLearner)
 	if opt.Match == nil && from.Offset == 0 {
 		return w.plain(ctx, page)
 	}
@@ -112,11 +104,10 @@ func (o FindOptions) withDefaults() FindOptions {
 
 // finder is the state of one Find.
 type finder struct {
-	src     Source
-	learner PageSizeLearner // src, when it learns page sizes; else nil
-	filter  Filter
-	opt     FindOptions
-	found   *Found
+	src    Source
+	filter Filter
+	opt    FindOptions
+	found  *Found
 }
 
 func (w *finder) fetch(ctx context.Context, page int) (*Page, error) {
@@ -134,6 +125,9 @@ func (w *finder) fetch(ctx context.Context, page int) (*Page, error) {
 		return nil, fmt.Errorf("inbox: find: page %d: source returned no page", page)
 	}
 	w.found.Skipped += max(p.Skipped, 0)
+	if p.Size > 0 {
+		w.found.PageSize = p.Size
+	}
 	return p, nil
 }
 
@@ -196,9 +190,6 @@ func (w *finder) walk(ctx context.Context, at Cursor) (*Found, error) {
 		}
 		if err != nil {
 			return nil, err
-		}
-		if prev > 0 && rawLen(p) > 0 && w.learner != nil {
-			w.learner.LearnPageSize(prev) // the previous page was a full one
 		}
 		last := endsWalk(p, prev)
 		prev = rawLen(p)

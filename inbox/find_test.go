@@ -14,16 +14,18 @@ import (
 // the API: pages in order, an empty page after the last, Last on a short
 // page. It records the pages asked for. With assumed set it behaves like a
 // Client that takes pages to hold assumed contacts: a shorter page is the
-// last, Inferred, until LearnPageSize confirms a size.
+// last, Inferred, until it confirms a size as a Client does, from a page
+// it served followed by a non-empty one.
 type memSource struct {
 	users     []User
 	pageSize  int
 	withTotal bool
 	failPage  int // answer this page with an error
 	asked     []int
-	assumed   int   // 0: the source knows pageSize
-	confirmed bool  // LearnPageSize was called
-	learnt    []int // what LearnPageSize was told
+	assumed   int         // 0: the source knows pageSize
+	confirmed bool        // a size was learnt
+	learnt    []int       // the sizes learnt
+	served    map[int]int // page -> its length, for the pages served
 }
 
 func (s *memSource) Users(_ context.Context, f Filter) (*Page, error) {
@@ -40,16 +42,35 @@ func (s *memSource) Users(_ context.Context, f Filter) (*Page, error) {
 	n := end - first
 	p := &Page{Number: f.Page, Users: s.users[first:end], Total: -1, Last: n < size}
 	p.Inferred = p.Last && n > 0 && s.assumed > 0 && !s.confirmed
+	s.learnFrom(f.Page, n) // after decoding, as a Client does
 	if s.withTotal {
 		p.Total = len(s.users)
 	}
 	return p, nil
 }
 
-func (s *memSource) LearnPageSize(n int) {
-	s.learnt = append(s.learnt, n)
+// learnFrom applies the Client's rule (learnFromNeighbours) to page,
+// served with n contacts: a page followed by a non-empty one is full.
+func (s *memSource) learnFrom(page, n int) {
+	if n == 0 {
+		return
+	}
+	if s.served == nil {
+		s.served = map[int]int{}
+	}
+	full := 0
+	if k := s.served[page-1]; k >= n {
+		full = k
+	} else if m := s.served[page+1]; m > 0 && m <= n {
+		full = n
+	}
+	s.served[page] = n
+	if full == 0 {
+		return
+	}
+	s.learnt = append(s.learnt, full)
 	if s.assumed > 0 {
-		s.assumed, s.confirmed = n, true
+		s.assumed, s.confirmed = full, true
 	}
 }
 

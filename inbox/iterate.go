@@ -6,33 +6,35 @@ import (
 	"sync"
 )
 
-// Pages walks the results of f from page f.Page (1 if unset) to the last
-// page, yielding the non-empty pages in order (or, when there are no
-// results, the one empty page). Up to lookahead following pages are fetched
-// concurrently ahead of the consumer (0 fetches one page at a time); pages
-// fetched past the last one are wasted requests, the price of look-ahead.
-// An error is yielded once and ends the walk. When the consumer stops early,
-// fetches in flight are cancelled and waited for before Pages returns.
-// The walk never goes past MaxPage.
+// Pages walks the results of f over src (a Client, a cache in front of
+// one, any Source) from page f.Page (1 if unset) to the last page, yielding
+// the non-empty pages in order (or, when there are no results, the one
+// empty page). Up to lookahead following pages are fetched concurrently
+// ahead of the consumer (0 fetches one page at a time), so at most
+// lookahead+1 requests are in flight; pages fetched past the last one are
+// wasted requests, the price of look-ahead. An error is yielded once and
+// ends the walk. When the consumer stops early, fetches in flight are
+// cancelled and waited for before Pages returns. The walk never goes past
+// MaxPage.
 //
 // The API's page size is not documented, so a page whose Last is only
 // Inferred does not end the walk: the next page is read too, and the walk
 // ends on an empty page (not yielded) or an explicit last one. That costs
 // at most one request more than the pages themselves, and none when the
 // walk reads two pages or more of an API that sends no total: a page
-// followed by a non-empty page is a full one, which settles the end and
-// which the walk tells the client (LearnPageSize). A yielded page may thus
+// followed by a non-empty page is a full one, which settles the end (and
+// which a Client learns from the pages it serves). A yielded page may thus
 // say Last and still be followed by another.
-func (c *Client) Pages(ctx context.Context, f Filter, lookahead int) iter.Seq2[*Page, error] {
-	return walkPages(ctx, c, f, lookahead)
+func Pages(ctx context.Context, src Source, f Filter, lookahead int) iter.Seq2[*Page, error] {
+	return walkPages(ctx, src, f, lookahead)
 }
 
 // All yields the contacts of every page of Pages, in order; an error is
 // yielded once, with a zero User, and ends the walk. Like Pages, it reads
 // past a last page that is only Inferred (at most one request more).
-func (c *Client) All(ctx context.Context, f Filter, lookahead int) iter.Seq2[User, error] {
+func All(ctx context.Context, src Source, f Filter, lookahead int) iter.Seq2[User, error] {
 	return func(yield func(User, error) bool) {
-		for p, err := range c.Pages(ctx, f, lookahead) {
+		for p, err := range Pages(ctx, src, f, lookahead) {
 			if err != nil {
 				yield(User{}, err)
 				return
@@ -52,8 +54,7 @@ type fetched struct {
 	err  error
 }
 
-// walkPages is Pages over any Source; it teaches src the page size when
-// src is a PageSizeLearner.
+// walkPages is Pages.
 func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Seq2[*Page, error] {
 	return func(yield func(*Page, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
@@ -74,7 +75,6 @@ func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Se
 			})
 			return out
 		}
-		learner, _ := src.(PageSizeLearner)
 		lookahead = max(lookahead, 0)
 		next := max(f.Page, 1) // the next page to start fetching
 		var queue []<-chan fetched
@@ -95,9 +95,6 @@ func walkPages(ctx context.Context, src Source, f Filter, lookahead int) iter.Se
 			}
 			if r.err == nil && rawLen(r.page) == 0 && prev > 0 {
 				return // the end, after the last non-empty page: nothing to yield
-			}
-			if r.err == nil && prev > 0 && learner != nil {
-				learner.LearnPageSize(prev) // a non-empty page follows a full one
 			}
 			if !yield(r.page, r.err) || r.err != nil || endsWalk(r.page, prev) {
 				return

@@ -70,7 +70,7 @@ func TestPages(t *testing.T) {
 			requested := serveInbox(t, mux, tt.total, 3)
 			var got []int
 			var users int
-			for p, err := range c.Pages(context.Background(), Filter{Page: tt.start}, tt.lookahead) {
+			for p, err := range Pages(context.Background(), c, Filter{Page: tt.start}, tt.lookahead) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,7 +111,7 @@ func TestPagesUnknownPageSize(t *testing.T) {
 					c, mux := setup(t)
 					requested := serveInbox(t, mux, total, size)
 					var ids []string
-					for u, err := range c.All(context.Background(), Filter{}, lookahead) {
+					for u, err := range All(context.Background(), c, Filter{}, lookahead) {
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -166,7 +166,7 @@ func TestPagesExplicitLast(t *testing.T) {
 			c, mux := setup(t) // assumes 20 a page; the server sends 10
 			requested := serveInboxWith(t, mux, tt.total, 10, tt.extra)
 			users := 0
-			for p, err := range c.Pages(context.Background(), Filter{}, 0) {
+			for p, err := range Pages(context.Background(), c, Filter{}, 0) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -179,34 +179,24 @@ func TestPagesExplicitLast(t *testing.T) {
 	}
 }
 
-// learningSource is a Source in front of another, like the bot's cache,
-// that forwards LearnPageSize when forward is set.
-type learningSource struct {
-	src     Source
-	forward bool
-	learnt  atomic.Int32 // calls of LearnPageSize
-}
+// wrapper is a Source in front of another, like the bot's cache, that
+// knows nothing of page sizes.
+type wrapper struct{ src Source }
 
-func (s *learningSource) Users(ctx context.Context, f Filter) (*Page, error) {
+func (s wrapper) Users(ctx context.Context, f Filter) (*Page, error) {
 	return s.src.Users(ctx, f)
 }
 
-func (s *learningSource) LearnPageSize(n int) {
-	s.learnt.Add(1)
-	if l, ok := s.src.(PageSizeLearner); ok && s.forward {
-		l.LearnPageSize(n)
-	}
-}
-
-// TestWalksTeachTheSourceTheyAreGiven: walks look for PageSizeLearner on
-// the Source they walk, not on a *Client behind it.
-func TestWalksTeachTheSourceTheyAreGiven(t *testing.T) {
+// TestTheClientLearnsBehindAnySource: walks through a wrapper that forwards
+// nothing still teach the client its page size (it learns from the pages
+// it serves), and the pages that follow say so in Page.Size.
+func TestTheClientLearnsBehindAnySource(t *testing.T) {
 	walks := []struct {
 		name string
 		walk func(Source) error
 	}{
 		{"Pages", func(src Source) error {
-			for _, err := range walkPages(context.Background(), src, Filter{}, 1) {
+			for _, err := range Pages(context.Background(), src, Filter{}, 1) {
 				if err != nil {
 					return err
 				}
@@ -220,23 +210,26 @@ func TestWalksTeachTheSourceTheyAreGiven(t *testing.T) {
 		}},
 	}
 	for _, w := range walks {
-		for _, forward := range []bool{true, false} {
-			t.Run(fmt.Sprintf("%s, forwarding %v", w.name, forward), func(t *testing.T) {
-				c, mux := setup(t)
-				serveInbox(t, mux, 35, 10)
-				src := &learningSource{src: c, forward: forward}
-				if err := w.walk(src); err != nil {
+		for _, src := range []func(*Client) Source{
+			func(c *Client) Source { return c },
+			func(c *Client) Source { return wrapper{c} },
+		} {
+			c, mux := setup(t)
+			serveInbox(t, mux, 35, 10)
+			s := src(c)
+			t.Run(fmt.Sprintf("%s over %T", w.name, s), func(t *testing.T) {
+				if err := w.walk(s); err != nil {
 					t.Fatal(err)
 				}
-				if src.learnt.Load() == 0 {
-					t.Error("the walk did not teach the source")
+				if c.PageSize() != 10 {
+					t.Errorf("client page size %d, want 10", c.PageSize())
 				}
-				wantSize := DefaultPageSize
-				if forward {
-					wantSize = 10
+				p, err := s.Users(context.Background(), Filter{Page: 4})
+				if err != nil {
+					t.Fatal(err)
 				}
-				if c.PageSize() != wantSize {
-					t.Errorf("client page size %d, want %d", c.PageSize(), wantSize)
+				if p.Size != 10 || !p.Last || p.Inferred {
+					t.Errorf("page 4 after the walk: size %d, last %v, inferred %v; want 10, the last for certain", p.Size, p.Last, p.Inferred)
 				}
 			})
 		}
@@ -347,7 +340,7 @@ func TestPagesEarlyStopHTTP(t *testing.T) {
 		<-r.Context().Done()
 		cancelled.Add(1)
 	})
-	for range c.Pages(context.Background(), Filter{}, 2) {
+	for range Pages(context.Background(), c, Filter{}, 2) {
 		waitFor(t, "the look-ahead requests", func() bool { return started.Load() == 2 })
 		break
 	}
@@ -366,7 +359,7 @@ func TestPagesError(t *testing.T) {
 		writeJSON(w, 200, pageBody(0, 2, nil))
 	})
 	var pages, errs int
-	for p, err := range c.Pages(context.Background(), Filter{}, 1) {
+	for p, err := range Pages(context.Background(), c, Filter{}, 1) {
 		if err != nil {
 			errs++
 			if e := asError[*APIError](t, err); e.StatusCode != 400 {
@@ -390,7 +383,7 @@ func TestPagesStopsAtMaxPage(t *testing.T) {
 		writeJSON(w, 200, pageBody(0, 1, nil)) // always a full page
 	})
 	var got []int
-	for p, err := range c.Pages(context.Background(), Filter{Page: MaxPage - 1}, 3) {
+	for p, err := range Pages(context.Background(), c, Filter{Page: MaxPage - 1}, 3) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +408,7 @@ func TestAll(t *testing.T) {
 			c, mux := setup(t, WithPageSize(3))
 			serveInbox(t, mux, 7, 3)
 			var ids []string
-			for u, err := range c.All(context.Background(), Filter{}, 1) {
+			for u, err := range All(context.Background(), c, Filter{}, 1) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -442,7 +435,7 @@ func TestAllError(t *testing.T) {
 		writeJSON(w, 401, nil)
 	})
 	var errs int
-	for u, err := range c.All(context.Background(), Filter{}, 2) {
+	for u, err := range All(context.Background(), c, Filter{}, 2) {
 		if err == nil || u.ID != "" {
 			t.Fatalf("yielded %+v, %v; want only an error", u, err)
 		}

@@ -99,7 +99,7 @@ func TestAllUnknownPageSize(t *testing.T) {
 
 			before := s.Count()
 			var got []string
-			for u, err := range c.All(context.Background(), openContacts, 0) {
+			for u, err := range inbox.All(context.Background(), c, openContacts, 0) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -142,7 +142,7 @@ func TestPagesUnknownPageSizeLookahead(t *testing.T) {
 			s, c := newE2E(t, size, false)
 			want := expectedIDs(t, s, func(inboxtest.Contact) bool { return true })
 			var got []string
-			for p, err := range c.Pages(context.Background(), openContacts, 3) {
+			for p, err := range inbox.Pages(context.Background(), c, openContacts, 3) {
 				if err != nil {
 					t.Fatal(err)
 				}

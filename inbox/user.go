@@ -74,6 +74,13 @@ type Page struct {
 	// (null, a number, a string...) and were left out of Users. The page's
 	// length, for Last and page sizes, counts them.
 	Skipped int
+	// Size is how many contacts a full page of the server holds, as the
+	// client that decoded this page knew it then (what it assumed, or
+	// learnt from the pages it served; never less than this page's
+	// length), so that whoever holds the page can number its rows
+	// ((Number-1)*Size) without asking the client. 0 when the Source did
+	// not say (a fake): callers then assume their own default.
+	Size int
 }
 
 // Cursor is a position in the stream of server results: a server page and an
