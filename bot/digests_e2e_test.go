@@ -316,6 +316,20 @@ func TestE2EDigestScheduled(t *testing.T) {
 	if n := len(h.posts(ch)); n != 3 {
 		t.Errorf("%d posts, want the confirmation and two digests", n)
 	}
+
+	// Down for over an hour: 16:30 and 17:00 are older than the grace and
+	// skipped, 17:30 is posted late, once.
+	jumpTo(t, h.ctx, clock, late.Add(90*time.Minute+2*time.Minute))
+	posts = h.waitPosts(ch, 4)
+	assertContains(t, "the digest after a long outage", messageText(t, posts[3]), "late: scheduled for 17:30")
+	h.waitMetric(2, "inboxbot_digests_total", `outcome="skipped"`, `reason="missed"`)
+	slacktest.Poll(t, h.ctx, "LastSlot stored", func() bool {
+		d, err := h.stored("d1")
+		return err == nil && d.LastSlot.Equal(late.Add(90*time.Minute))
+	})
+	if n := len(h.posts(ch)); n != 4 {
+		t.Errorf("%d posts, want the confirmation and three digests", n)
+	}
 }
 
 // advanceTo moves the clock to at the way time passes: from one timer of
