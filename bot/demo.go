@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,37 +9,6 @@ import (
 	"github.com/convertalk/inboxbot/inbox"
 	"github.com/convertalk/inboxbot/inbox/inboxtest"
 )
-
-// service builds the Service of the shell and `query`: the real inbox when
-// INBOX_API_TOKEN is set, the embedded demo inbox otherwise.
-func (a *cli) service(ctx context.Context) (*Service, error) {
-	cfg, err := LoadConfig()
-	if err != nil {
-		return nil, err
-	}
-	if cfg.InboxAPIToken == "" {
-		return a.demoService(cfg)
-	}
-	client, err := newInboxClient(cfg, a.build)
-	if err != nil {
-		return nil, err
-	}
-	return NewService(cfg, client, a.now), nil
-}
-
-// newInboxClient builds the inbox client from the configuration.
-func newInboxClient(cfg *Config, build BuildInfo, opts ...inbox.Option) (*inbox.Client, error) {
-	all := append([]inbox.Option{
-		inbox.WithTimeout(cfg.InboxTimeout),
-		inbox.WithMaxAttempts(cfg.InboxMaxAttempts),
-		inbox.WithUserAgent("inboxbot/" + build.Version),
-	}, opts...)
-	client, err := inbox.NewClient(cfg.InboxAPIURL, cfg.InboxAPIToken, all...)
-	if err != nil {
-		return nil, &ConfigError{"INBOX_API_URL", err.Error()}
-	}
-	return client, nil
-}
 
 // demoService answers from an in-process demo inbox: no port, no network.
 // Unset alias variables default to the demo's bots, agents and segments.
@@ -96,21 +64,4 @@ func demoSegmentsEnv() string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
-}
-
-// demoAPI serves the demo inbox over HTTP and prints the environment that
-// points inboxbot at it.
-func (a *cli) demoAPI(ctx context.Context, args []string) error {
-	fs := a.newFlags("demo-api")
-	addr := fs.String("addr", "127.0.0.1:8088", "`host:port` to listen on")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	srv := inboxtest.New(inboxtest.WithAnchor(inboxtest.DemoAnchor(a.now())))
-	return inboxtest.ListenAndServe(ctx, *addr, srv, func(listening string) {
-		fmt.Fprintf(a.io.Out, "Demo inbox API on http://%s (token %s). Point inboxbot at it with:\n\n", listening, inboxtest.DefaultToken)
-		fmt.Fprintf(a.io.Out, "export INBOX_API_URL=http://%s INBOX_API_TOKEN=%s\n", listening, inboxtest.DefaultToken)
-		fmt.Fprintf(a.io.Out, "export INBOX_BOTS=%s\nexport INBOX_AGENTS=%s\nexport INBOX_SEGMENTS=%s\n\nCtrl-C stops it.\n",
-			demoBotsEnv(), demoAgentsEnv(), demoSegmentsEnv())
-	})
 }

@@ -4,72 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
-
 	"github.com/convertalk/inboxbot/commands"
 	"github.com/convertalk/inboxbot/inbox"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 )
-
-// NewLogger returns the slog logger LOG_LEVEL and LOG_FORMAT ask for.
-func NewLogger(cfg *Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel.Level}
-	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// runBot is the Slack bot over Socket Mode: `inboxbot run`, the default.
-func (a *cli) runBot(ctx context.Context, args []string) error {
-	fs := a.newFlags("run")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadBotConfig()
-	if err != nil {
-		return err // every problem, one line each (ExitCode), exit 78
-	}
-	logger := NewLogger(cfg, a.io.Err)
-	hup := make(chan os.Signal, 1) // SIGHUP reloads RULES_FILE
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	bot, err := NewBot(cfg, BotOptions{Logger: logger, Build: a.build, Now: a.now, Reload: hup})
-	if err != nil {
-		return err
-	}
-	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
-		logger.Info("set but not used yet: alerts are coming", "variables", unused)
-	}
-	return bot.Run(ctx)
-}
-
-// logQuery is the canonical query as it may be logged at info level: free
-// text is replaced, since people search for customers by name or phone.
-func logQuery(q *commands.Query) string {
-	return q.WithPage(1).Redacted()
-}
-
-// inWords is an error printed on the terminal in commands.Explain's words
-// (the error's own text is terse, for logs); errors.As still finds its
-// cause.
-type inWords struct{ err error }
-
-// Error implements error.
-func (e inWords) Error() string { return commands.Explain(e.err) }
-
-// Unwrap returns the error.
-func (e inWords) Unwrap() error { return e.err }
 
 // checkFailed is the result of a `check` that found problems, already
 // printed. config says whether any was in the configuration itself (exit
