@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 // runBot is the Slack bot over Socket Mode: `inboxbot run`, the default.
@@ -16,12 +18,15 @@ func (a *cli) runBot(ctx context.Context, args []string) error {
 		return err // every problem, one line each (ExitCode), exit 78
 	}
 	logger := NewLogger(cfg, a.io.Err)
-	bot, err := NewBot(cfg, BotOptions{Logger: logger, Build: a.build, Now: a.now})
+	hup := make(chan os.Signal, 1) // SIGHUP reloads RULES_FILE
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	bot, err := NewBot(cfg, BotOptions{Logger: logger, Build: a.build, Now: a.now, Reload: hup})
 	if err != nil {
 		return err
 	}
 	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
-		logger.Info("set but not used yet: digests and alerts are coming", "variables", unused)
+		logger.Info("set but not used yet: alerts are coming", "variables", unused)
 	}
 	return bot.Run(ctx)
 }

@@ -445,10 +445,10 @@ func isPlaceholder(token string) bool {
 }
 
 // notYetUsed are the variables that are read and checked but drive no
-// feature yet (digests, alerts and the store come in later issues).
+// feature yet (alerts come in a later issue).
 // The README's configuration table says "not used yet" for each of them (a
 // test holds the two together).
-var notYetUsed = []string{"ADMIN_USERS", "STORE_URL", "RULES_FILE", "DIGEST_TZ", "ALERT_INTERVAL", "DIGEST_GRACE"}
+var notYetUsed = []string{"ALERT_INTERVAL"}
 
 // notYetUsedSettings returns the variables of notYetUsed that lookup finds
 // set, so that `check` and `run` can say they do nothing yet.

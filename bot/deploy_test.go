@@ -203,7 +203,7 @@ func TestManifestMatchesTheBot(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := string(data)
-	for _, want := range []string{"command: /inbox", "socket_mode_enabled: true", "is_enabled: true", "- commands", "- files:write"} {
+	for _, want := range []string{"command: /inbox", "socket_mode_enabled: true", "is_enabled: true", "- commands", "- files:write", "- chat:write"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("manifest lacks %q", want)
 		}
@@ -215,7 +215,7 @@ func TestManifestMatchesTheBot(t *testing.T) {
 		}
 	}
 	for _, s := range scopes {
-		if !slices.Contains([]string{"commands", "files:write"}, s) && !strings.HasPrefix(s, "command:") {
+		if !slices.Contains([]string{"commands", "files:write", "chat:write"}, s) && !strings.HasPrefix(s, "command:") {
 			t.Errorf("manifest asks for scope %q, which the bot does not use", s)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -125,6 +126,7 @@ func startE2E(t *testing.T, opts ...e2eOption) *e2e {
 	t.Cleanup(func() { h.checkSlackSaw(setup.allowLost) })
 
 	h.cfg = e2eConfig(h.slack, h.inboxURL)
+	h.cfg.StoreURL = "bolt://" + filepath.Join(t.TempDir(), "inboxbot.db")
 	for _, f := range setup.config {
 		f(h.cfg)
 	}

@@ -64,7 +64,7 @@ func TestE2EHelp(t *testing.T) {
 }
 
 // TestE2ESubCommands: the words of the command table are commands, not
-// searches. Digests and alerts answer "coming soon" until they exist, a
+// searches. Digests answer as digests, alerts "coming soon" until they exist, a
 // mistyped sub-command gets the correction, `help TOPIC` lists the verbs;
 // none of them asks the inbox.
 func TestE2ESubCommands(t *testing.T) {
@@ -76,13 +76,13 @@ func TestE2ESubCommands(t *testing.T) {
 		outcome string
 		want    []string
 	}{
-		{"digest list", "digest", "coming_soon", []string{"coming soon", "/inbox digest list"}},
-		{"DIGESTS run d1", "digest", "coming_soon", []string{"coming soon", "/inbox digest run"}},
+		{"digest list", "digest:list", "ok", nil},
+		{"DIGESTS run d1", "digest:run", "not_found", []string{commands.DigestNotFound("d1")}},
 		{"alert add count>=5 live unassigned", "alert", "coming_soon", []string{"coming soon", "/inbox alert add"}},
 		{"digset list", "query", "bad_query", []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
 		{"digest lsit", "query", "bad_query", []string{"Did you mean `digest list`?"}},
 		{"help digest", "help", "ok", []string{"/inbox digest add", "/inbox digest list", "/inbox digest run", "/inbox digest remove",
-			"/inbox digest pause", "/inbox digest resume", "/inbox digest preview", "coming soon"}},
+			"/inbox digest pause", "/inbox digest resume", "/inbox digest preview"}},
 		{"alert", "help", "ok", []string{"/inbox alert add", "/inbox alert mute", "/inbox alert test"}},
 	}
 	for _, tt := range tests {
@@ -97,7 +97,8 @@ func TestE2ESubCommands(t *testing.T) {
 			t.Errorf("/inbox %s made %d inbox requests, want none", tt.text, n)
 		}
 	}
-	h.waitMetric(2, "inboxbot_commands_total", `kind="digest"`, `outcome="coming_soon"`)
+	h.waitMetric(1, "inboxbot_commands_total", `kind="digest:list"`, `outcome="ok"`)
+	h.waitMetric(1, "inboxbot_commands_total", `kind="digest:run"`, `outcome="not_found"`)
 	h.waitMetric(1, "inboxbot_commands_total", `kind="alert"`, `outcome="coming_soon"`)
 	h.waitMetric(2, "inboxbot_commands_total", `kind="help"`, `outcome="ok"`)
 	h.waitMetric(2, "inboxbot_commands_total", `outcome="bad_query"`)

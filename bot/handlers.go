@@ -37,7 +37,10 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 		return
 	}
 	out.kind = c.Name()
-	if !commands.Ready(c) {
+	// Digests are built on this side; the table still marks them not ready
+	// until the commands side flips its flag at merge.
+	_, digest := c.(*commands.DigestCommand)
+	if !commands.Ready(c) && !digest {
 		out.result = "coming_soon"
 		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.ComingSoon(c)), reply{})
 		return
@@ -51,6 +54,8 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 		b.respond(ctx, cmd.ResponseURL, helpMessage(c.Topic), reply{})
 	case *commands.ExportCommand:
 		b.exportQuery(ctx, c.Query, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
+	case *commands.DigestCommand:
+		b.handleDigest(ctx, cmd, c, &out)
 	default:
 		// A command the table marks ready that this bot cannot run yet.
 		out.result = "coming_soon"
@@ -106,6 +111,11 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 	out.query = logQuery(q)
 	if act.ActionID == commands.ActionShare {
 		b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{inChannel: true}, false, out)
+		return
+	}
+	if commands.IsDigestBlock(act.BlockID) {
+		// A digest is shared: a click answers the clicker alone, ephemerally.
+		b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{}, true, out)
 		return
 	}
 	b.answer(ctx, q, commands.PositionOf(st), cb.ResponseURL, reply{replace: true}, cb.Container.IsEphemeral, out)

@@ -27,6 +27,12 @@ type Metrics struct {
 	slackErrors  *prometheus.CounterVec // method, error
 	panics       prometheus.Counter
 	busy         prometheus.Counter
+	// Digests (SPEC §7): runs by outcome (posted, late, quiet, skipped,
+	// paused, failed) and reason, slots another replica claimed first, and
+	// the lag from a slot's time to its post.
+	digests       *prometheus.CounterVec
+	slotConflicts prometheus.Counter
+	schedulerLag  prometheus.Histogram
 }
 
 // NewMetrics registers the bot's metrics and the Go runtime's.
@@ -69,9 +75,19 @@ func NewMetrics() *Metrics {
 		busy: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "inboxbot_busy_rejections_total", Help: "Events turned away because the work queue was full.",
 		}),
+		digests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_digests_total", Help: "Digest runs, by outcome (posted, late, quiet, skipped, paused, failed) and reason.",
+		}, []string{"outcome", "reason"}),
+		slotConflicts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "inboxbot_digest_slot_conflicts_total", Help: "Digest slots already claimed by another replica.",
+		}),
+		schedulerLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "inboxbot_digest_lag_seconds", Help: "Time from a digest slot's scheduled time to the end of its post.",
+			Buckets: []float64{.1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900},
+		}),
 	}
 	r.MustRegister(m.commands, m.ackLatency, m.answer, m.overhead, m.inboxCalls, m.inboxLatency, m.inboxRetries,
-		m.slackErrors, m.panics, m.busy,
+		m.slackErrors, m.panics, m.busy, m.digests, m.slotConflicts, m.schedulerLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

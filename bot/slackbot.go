@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/convertalk/inboxbot/bot/rules"
 	"github.com/convertalk/inboxbot/commands"
 	"github.com/convertalk/inboxbot/inbox"
 )
@@ -34,6 +36,11 @@ type BotOptions struct {
 	Now           func() time.Time
 	Logger        *slog.Logger
 	Build         BuildInfo
+	// SchedulerClock is the digest scheduler's clock (default: the system
+	// clock); tests pass a fake one to run schedules without waiting.
+	SchedulerClock rules.Clock
+	// Reload delivers SIGHUP: RULES_FILE is read again.
+	Reload <-chan os.Signal
 }
 
 func (o *BotOptions) defaults() {
@@ -92,7 +99,8 @@ type Bot struct {
 	sm      *socketmode.Client
 	jobs    chan job
 	ready   atomic.Bool
-	tap     *handshakeTap // the HTTP status of a refused websocket handshake
+	tap     *handshakeTap  // the HTTP status of a refused websocket handshake
+	digests *digestService // set by Run: the store, RULES_FILE and the scheduler
 
 	// Connection failures, logged with their cause but rate-limited; only
 	// the event loop touches them.
@@ -155,6 +163,12 @@ func (b *Bot) Ready() bool { return b.ready.Load() }
 // Run connects to Slack and serves until ctx is done (then drains in-flight
 // work, bounded, and returns nil) or a fatal error such as a revoked token.
 func (b *Bot) Run(ctx context.Context) error {
+	digests, err := b.openDigests(ctx)
+	if err != nil {
+		return err
+	}
+	defer digests.close()
+	b.digests = digests
 	httpSrv, err := b.serveHTTP()
 	if err != nil {
 		return err
@@ -179,9 +193,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	}()
 
 	b.log.Info("inboxbot starting", "version", b.opts.Build.Version, "http", httpSrv.Addr)
+	stopDigests := digests.start(ctx, b.opts.Reload)
 	err = b.loop(ctx, runErr)
 	stopRun()
 	b.ready.Store(false)
+	stopDigests() // in-flight digests finish, bounded by the drain
 	close(b.jobs)
 	b.drain(&workers, stopWork)
 	b.cache.Close()
