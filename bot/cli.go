@@ -92,6 +92,7 @@ func subcommands() []subcommand {
 		{"shell", "interactive console: type queries, see answers; no tokens needed", (*cli).shell},
 		{"query", "one query: query [--page N] [--json | --body] QUERY", (*cli).query},
 		{"demo-api", "serve the demo inbox API over HTTP: demo-api [--addr 127.0.0.1:8088]", (*cli).demoAPI},
+		{"schedule", `a schedule in words and its next run times: schedule [-n 5] "weekdays 09:00"`, (*cli).schedule},
 		{"check", "report every configuration problem, then test Slack (auth.test, Socket Mode hello), the inbox and HTTP_ADDR", (*cli).check},
 		{"version", "print version, commit and Go version", (*cli).version},
 		{"help", "list the sub-commands", (*cli).help},

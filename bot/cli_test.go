@@ -63,7 +63,14 @@ func TestCLIQuery(t *testing.T) {
 		{"help is the first word, any case", []string{"query", "HELP", "me"}, 0, []string{"Inbox query syntax"}},
 		{"help has no body", []string{"query", "--body", "help"}, 2, []string{"no request body"}},
 		{"export is refused, as in the shell", []string{"query", "export", "live"}, 2, []string{"inboxbot: query: " + exportInSlackOnly}},
-		{"digests are coming soon, not searched", []string{"query", "digest", "list"}, 2, []string{"inboxbot: query: Digests are coming soon: `/inbox digest list`"}},
+		{"digest list lives in Slack", []string{"query", "digest", "list"}, 2, []string{"inboxbot: query: digest list works in Slack"}},
+		{"digest preview renders the digest", []string{"query", "digest", "preview", "title", `"Morning queue"`, "live", "unassigned"}, 0, []string{"Morning queue · ", "oldest waiting: ", "By channel: ", "By assignee: ", " 1. "}},
+		{"digest preview as Block Kit", []string{"query", "--json", "digest", "preview", "live"}, 0, []string{`"blocks"`, `"header"`}},
+		{"digest preview of a bad query", []string{"query", "digest", "preview", "tga:vip"}, 2, []string{"Did you mean `tag:vip`?"}},
+		{"schedule in words with its next runs", []string{"schedule", "weekdays 09:00"}, 0, []string{"weekdays at 09:00 UTC", "next runs:", "Wed 2026-11-25 09:00 UTC", "Mon 2026-11-30 09:00 UTC"}},
+		{"schedule -n", []string{"schedule", "-n", "2", "every", "7h"}, 0, []string{"every 7 hours", "Tue 2026-11-24 21:00 UTC", "Wed 2026-11-25 00:00 UTC"}},
+		{"a bad schedule quotes it and shows the forms", []string{"schedule", "evry 5m"}, 2, []string{"I can't read the schedule evry 5m", "weekdays 09:00", "(cron)"}},
+		{"schedule needs a schedule", []string{"schedule"}, 2, []string{`inboxbot schedule "weekdays 09:00"`}},
 		{"alerts too", []string{"query", "alerts", "mute", "a1", "1h"}, 2, []string{"Alerts are coming soon: `/inbox alert mute`"}},
 		{"a mistyped sub-command is corrected", []string{"query", "digset", "list"}, 2, []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
 		{"help alert lists the alert verbs", []string{"query", "help", "alert"}, 0, []string{"/inbox alert: ", "coming soon", "/inbox alert add", "/inbox alert unmute ID", "/inbox alert test"}},
@@ -204,12 +211,13 @@ func TestCLIShell(t *testing.T) {
 		"/inbox tag:vip",       // the /inbox prefix is optional
 		"next", "prev", "prev", // second page, back, and the edge
 		"refresh", "json", "body",
-		"tga:vip",            // a bad query, explained
-		"/inbox export live", // a Slack-only command, explained
-		"/inbox HELP me",     // help is the first word, as in Slack
-		"digest list",        // coming soon, not a search
-		"help alert",         // the help of one command
-		"digset list",        // a typo, corrected
+		"tga:vip",                // a bad query, explained
+		"/inbox export live",     // a Slack-only command, explained
+		"/inbox HELP me",         // help is the first word, as in Slack
+		"digest list",            // lives in Slack, not a search
+		"digest preview tag:vip", // the digest as text
+		"help alert",             // the help of one command
+		"digset list",            // a typo, corrected
 		"quit",
 		"this line is never read",
 	}, "\n")
@@ -225,7 +233,8 @@ func TestCLIShell(t *testing.T) {
 		"Did you mean `tag:vip`?",
 		"works in Slack",
 		"seen:",
-		"Digests are coming soon: `/inbox digest list`",
+		"digest list works in Slack",
+		"By channel: ", "By assignee: ",
 		"/inbox alert unmute ID",
 		"Did you mean `digest list`?",
 	} {
@@ -393,12 +402,12 @@ func TestCLIQueryJSONErrors(t *testing.T) {
 	})
 
 	t.Run("coming soon", func(t *testing.T) {
-		stdout, stderr, code := runCLI(t, "", "query", "--json", "digest", "list")
+		stdout, stderr, code := runCLI(t, "", "query", "--json", "alert", "list")
 		if code != 2 {
 			t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, stdout, stderr)
 		}
 		var want bytes.Buffer
-		if err := writeBlockKit(&want, commands.RenderNotice(commands.ComingSoon(&commands.DigestCommand{Verb: "list"}))); err != nil {
+		if err := writeBlockKit(&want, commands.RenderNotice(commands.ComingSoon(&commands.AlertCommand{Verb: "list"}))); err != nil {
 			t.Fatal(err)
 		}
 		if stdout != want.String() {

@@ -72,6 +72,8 @@ func (a *cli) query(ctx context.Context, args []string) error {
 		return err
 	case *commands.ExportCommand:
 		return &UsageError{"query: " + exportInSlackOnly}
+	case *commands.DigestCommand:
+		return a.queryDigest(ctx, svc, c, *asJSON, *asBody)
 	}
 	return a.queryComingSoon(cmd, *asJSON)
 }
@@ -210,4 +212,25 @@ func writeBlockKit(w io.Writer, m commands.Message) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(payload)
+}
+
+// queryDigest previews a digest (digest preview [title "..."] QUERY) as
+// terminal text or, with --json, as the Block Kit Slack would get; the
+// other digest verbs live in Slack (exit 2).
+func (a *cli) queryDigest(ctx context.Context, svc *Service, c *commands.DigestCommand, asJSON, asBody bool) error {
+	if c.Verb != "preview" {
+		return &UsageError{"query: " + plainCode(commands.DigestInSlackOnly(c.Verb))}
+	}
+	if asBody {
+		return &UsageError{"query: digest preview has no single request body; use --body with its query"}
+	}
+	rep, err := svc.DigestPreview(ctx, c.Args, "")
+	if err != nil {
+		return a.queryFailed(err, asJSON)
+	}
+	if asJSON {
+		return writeBlockKit(a.io.Out, commands.RenderDigest(rep, svc.RenderOptions(false)))
+	}
+	_, err = io.WriteString(a.io.Out, commands.RenderDigestText(rep, svc.RenderOptions(false)))
+	return err
 }

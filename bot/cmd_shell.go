@@ -140,6 +140,8 @@ func (sh *shellSession) run(ctx context.Context, text string) {
 		sh.printf("%s\n", commands.TopicHelpText(c.Topic))
 	case *commands.ExportCommand:
 		sh.printf("%s\n", exportInSlackOnly)
+	case *commands.DigestCommand:
+		sh.digest(ctx, c)
 	default:
 		sh.printf("%s\n", commands.ComingSoon(cmd))
 	}
@@ -177,3 +179,20 @@ func (sh *shellSession) show(ctx context.Context, pos commands.Position) {
 	sh.last = ans
 	io.WriteString(sh.cli.io.Out, sh.svc.RenderText(ans))
 }
+
+// digest previews a digest as terminal text; its other verbs live in Slack.
+func (sh *shellSession) digest(ctx context.Context, c *commands.DigestCommand) {
+	if c.Verb != "preview" {
+		sh.printf("%s\n", plainCode(commands.DigestInSlackOnly(c.Verb)))
+		return
+	}
+	rep, err := sh.svc.DigestPreview(ctx, c.Args, "")
+	if err != nil {
+		sh.printf("%s\n", commands.Explain(err))
+		return
+	}
+	io.WriteString(sh.cli.io.Out, commands.RenderDigestText(rep, sh.svc.RenderOptions(false)))
+}
+
+// plainCode drops the code-span backticks of a sentence for the terminal.
+func plainCode(s string) string { return strings.ReplaceAll(s, "`", "") }

@@ -148,19 +148,13 @@ func (s *digestService) gather(ctx context.Context, q *commands.Query, now time.
 
 // preview shows the user, ephemerally, the digest a query would post.
 func (s *digestService) preview(ctx context.Context, channel, user string, dc *commands.DigestCommand) digestReply {
-	title, q, err := commands.ParseDigestPreview(dc.Args, s.env(user))
-	if err != nil {
-		return failure("bad_query", commands.Explain(err), nil)
-	}
 	ctx, cancel := context.WithTimeout(ctx, digestTimeout)
 	defer cancel()
-	now := s.now()
-	first, sum, err := s.gather(ctx, q, now)
+	rep, err := s.svc.DigestPreview(ctx, dc.Args, user)
 	if err != nil {
-		return failure("inbox_error", commands.Explain(err), err)
+		return failure(failureResult(err), commands.Explain(err), err)
 	}
-	d := commands.Digest{Channel: channel, Query: q.WithPage(1).Canonical(), Title: title, CreatedBy: user}
-	rep := commands.DigestReport{Digest: d, Words: q.Words(), Summary: sum, First: first, RanAt: now, Preview: true}
+	rep.Digest.Channel = channel
 	return digestReply{msg: commands.RenderDigest(rep, s.svc.RenderOptions(true)), result: "ok"}
 }
 

@@ -208,7 +208,8 @@ func TestE2ELoad200(t *testing.T) {
 		t.Skip("load test")
 	}
 	const n = 200
-	h := startE2E(t, withSlack(slacktest.WithAckTimeout(10*slacktest.DefaultAckTimeout)))
+	h := startE2E(t, withSlack(slacktest.WithAckTimeout(10*slacktest.DefaultAckTimeout)),
+		withBotOptions(func(o *BotOptions) { o.AckTimeout = 10 * slacktest.DefaultAckTimeout }))
 	h.inbox.SetLatency(300 * time.Millisecond)
 	distinct := make([]slacktest.SlashOptions, n)
 	for i := range distinct {

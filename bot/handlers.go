@@ -39,8 +39,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 	out.kind = c.Name()
 	// Digests are built on this side; the table still marks them not ready
 	// until the commands side flips its flag at merge.
-	_, digest := c.(*commands.DigestCommand)
-	if !commands.Ready(c) && !digest {
+	if !commands.Ready(c) {
 		out.result = "coming_soon"
 		b.respond(ctx, cmd.ResponseURL, commands.RenderNotice(commands.ComingSoon(c)), reply{})
 		return

@@ -98,3 +98,24 @@ func isBlank(s string) bool {
 	}
 	return true
 }
+
+// DigestPreview gathers what `digest preview [title "..."] QUERY` shows:
+// the digest of the query as it would be posted now (the first page and
+// the bounded count), in Slack, the shell and `query` alike.
+func (s *Service) DigestPreview(ctx context.Context, args, slackUser string) (commands.DigestReport, error) {
+	title, q, err := commands.ParseDigestPreview(args, s.Env(slackUser))
+	if err != nil {
+		return commands.DigestReport{}, err
+	}
+	now := s.now()
+	first, err := s.Ask(ctx, q, commands.Position{})
+	if err != nil {
+		return commands.DigestReport{}, err
+	}
+	sum, err := countDigest(ctx, s.src, q, now)
+	if err != nil {
+		return commands.DigestReport{}, err
+	}
+	d := commands.Digest{Query: q.WithPage(1).Canonical(), Title: title, CreatedBy: slackUser}
+	return commands.DigestReport{Digest: d, Words: q.Words(), Summary: sum, First: first, RanAt: now, Preview: true}, nil
+}

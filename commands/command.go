@@ -101,6 +101,7 @@ var commandTable = []commandSpec{
 		aliases: []string{"digests"},
 		usage:   "digest add|list|run|remove|pause|resume|preview ...",
 		summary: "post who is waiting to this channel on a schedule",
+		ready:   true,
 		verbs: []verbSpec{
 			{"add", "add SCHEDULE [quiet] [title \"...\"] QUERY", "post QUERY to this channel on SCHEDULE"},
 			{"list", "list [all]", "the digests of this channel (of all channels with `all`)"},

@@ -58,3 +58,9 @@ func ExportComment(userID string, rows int, canonical string, cappedAt int) stri
 	}
 	return s
 }
+
+// DigestInSlackOnly is what the shell and `query` say to a digest command
+// other than preview: digests live in a channel.
+func DigestInSlackOnly(verb string) string {
+	return "`digest " + verb + "` works in Slack, in the channel the digest posts to; here, `digest preview [title \"...\"] QUERY` shows what a digest would post."
+}
