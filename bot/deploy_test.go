@@ -12,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/convertalk/inboxbot/commands"
+	"github.com/convertalk/inboxbot/commands/schedule"
 )
 
 // configNames returns every variable name Config reads.
@@ -591,5 +595,33 @@ func TestSystemdUnitSecurityScore(t *testing.T) {
 			}
 		}
 		t.Errorf("the unit's exposure is %.1f, want under 3; exposed:\n%s", score, strings.Join(exposed, "\n"))
+	}
+}
+
+// TestREADMERulesFileLoads keeps the README's RULES_FILE examples true:
+// every ```yaml block of it loads as a rules file.
+func TestREADMERulesFileLoads(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(data), "```yaml\n")[1:]
+	if len(blocks) == 0 {
+		t.Fatal("the README shows no RULES_FILE example")
+	}
+	env := commands.RulesEnv{
+		Query:    commands.Env{Now: cliNow},
+		Schedule: func(s string) error { _, err := schedule.Parse(s, time.UTC); return err },
+	}
+	for _, b := range blocks {
+		yaml, _, _ := strings.Cut(b, "```")
+		rf, err := commands.ParseRulesFile([]byte(yaml), env)
+		if err != nil {
+			t.Errorf("the README's example does not load: %v\n%s", err, yaml)
+			continue
+		}
+		if len(rf.Digests)+len(rf.Alerts) == 0 {
+			t.Errorf("the README's example declares nothing:\n%s", yaml)
+		}
 	}
 }
