@@ -11,7 +11,11 @@ import (
 
 // webState is the Web API half of the server; guarded by Server.mu.
 type webState struct {
-	calls       []Call
+	calls []Call
+	// inflight counts Web API calls whose effects may be visible but whose
+	// Call is not yet recorded; waits hold off until it is zero, so that a
+	// test that saw an effect also sees the call that made it.
+	inflight    int
 	messages    []Message
 	current     map[msgKey]Message
 	uploads     []Upload

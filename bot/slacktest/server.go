@@ -223,11 +223,12 @@ func (s *Server) notifyLocked() {
 }
 
 // waitFor blocks until cond (called with s.mu held) is true, ctx ends or the
-// server closes.
+// server closes. It checks cond only between Web API calls, so every effect
+// it reports comes with its recorded Call.
 func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()
-		ok := cond()
+		ok := s.web.inflight == 0 && cond()
 		ch := s.changed
 		s.mu.Unlock()
 		if ok {

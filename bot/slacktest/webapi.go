@@ -128,6 +128,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	retryAfter, limited := s.takeRateLimitLocked(method)
+	s.web.inflight++
 	s.mu.Unlock()
 
 	var res apiResult
@@ -141,6 +142,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	s.web.inflight--
 	s.web.calls = append(s.web.calls, Call{
 		Method: method, Params: req.params, JSON: req.json,
 		Status: res.status, Error: res.errorCode(), Time: time.Now(),
