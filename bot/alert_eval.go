@@ -63,10 +63,12 @@ type roundStats struct {
 	Rules    int // requests evaluated
 	Bodies   int // distinct request bodies, one walk each
 	Queries  int // distinct queries (body and client-side predicate)
-	Requests int // inbox requests started, speculative ones included
-	// Pages is how many pages the walks read; Requests-Pages are the
-	// requests that look-ahead spent past the end of a walk (or that a
-	// walk stopped at its bound no longer needed).
+	// Requests is how many requests were asked of the source, look-ahead
+	// included (one cancelled as its walk ended may not reach the inbox).
+	Requests int
+	// Pages is how many pages the walks needed and read (the empty page
+	// that ends a walk included); Requests-Pages are the requests that
+	// look-ahead spent past the end of a walk or past its bound.
 	Pages    int
 	Failed   int // bodies whose walk failed
 	Duration time.Duration
@@ -272,9 +274,10 @@ type evalFetched struct {
 // Every request holds a slot of sem, shared by the round's walks. The page
 // the walk needs next waits for a slot; pages after it are fetched ahead
 // only when a slot is free at once, so look-ahead never delays another
-// walk's page, and only as far as the walk has proved long (as many pages
-// ahead as it has read, up to the concurrency), so that a walk of two or
-// three pages wastes at most one request past its end.
+// walk's page, and only as far as the walk has proved long (no more
+// requests in flight than pages read, up to the concurrency): a walk that
+// ends by its second page wastes no request past its end, a longer one at
+// most concurrency-1.
 func (e *evaluator) walk(ctx context.Context, w *evalWalk, sem chan struct{}, now time.Time, requests *atomic.Int64) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -288,9 +291,13 @@ func (e *evaluator) walk(ctx context.Context, w *evalWalk, sem chan struct{}, no
 		inflight[page] = out
 		f := w.filter
 		f.Page = page
-		requests.Add(1)
 		wg.Go(func() {
 			defer func() { <-sem }()
+			if err := ctx.Err(); err != nil {
+				out <- evalFetched{nil, err} // the walk ended before this look-ahead left
+				return
+			}
+			requests.Add(1)
 			p, err := e.src.Users(ctx, f)
 			out <- evalFetched{p, err}
 		})
@@ -325,11 +332,11 @@ func (e *evaluator) walk(ctx context.Context, w *evalWalk, sem chan struct{}, no
 		if r.page == nil {
 			r.page = &inbox.Page{Number: page, Last: true, Total: -1}
 		}
+		w.pages++
 		n := len(r.page.Users) + max(r.page.Skipped, 0)
 		if n == 0 && prev > 0 {
 			return // the end, after the last non-empty page
 		}
-		w.pages++
 		if !w.feed(r.page, now, e.bound, e.maxScanned) || evalEndsWalk(r.page, n, prev) {
 			return
 		}
