@@ -60,9 +60,9 @@ type evalResult struct {
 
 // roundStats says what a round cost.
 type roundStats struct {
-	Rules    int // requests evaluated
-	Bodies   int // distinct request bodies, one walk each
-	Queries  int // distinct queries (body and client-side predicate)
+	Rules   int // requests evaluated
+	Bodies  int // distinct request bodies, one walk each
+	Queries int // distinct queries (body and client-side predicate)
 	// Requests is how many requests were asked of the source, look-ahead
 	// included (one cancelled as its walk ended may not reach the inbox).
 	Requests int

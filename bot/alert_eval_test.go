@@ -311,7 +311,7 @@ func TestEvalRoundFailingBody(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault inboxtest.Fault
-		page  int // the page that fails
+		page  int              // the page that fails
 		is    func(error) bool // the typed error callers branch on
 	}{
 		{"401 on page 1", inboxtest.Unauthorized(), 1, func(err error) bool {
