@@ -214,44 +214,47 @@ func (t *evalTally) result(r evalRequest, err error) evalResult {
 }
 
 // group sorts reqs into walks by request body and, within a walk, into
-// tallies by query. Requests without a query get an error in results.
+// tallies by query. Rules are many and distinct queries few: a rule whose
+// query is built like one seen before (same canonical form, SameAs) joins
+// its tally at the cost of a comparison; only a new query has its body
+// encoded. Requests without a query get an error in results.
 func (e *evaluator) group(reqs []evalRequest, results []evalResult) ([]*evalWalk, int) {
 	var walks []*evalWalk
 	byBody := map[string]*evalWalk{}
-	type queryKey struct{ body, canonical string }
-	byQuery := map[queryKey][]*evalTally{}
+	byCanonical := map[string][]*evalTally{}
 	queries := 0
 	for i, r := range reqs {
 		if r.Query == nil {
 			results[i].Err = errors.New("alert: no query to evaluate")
 			continue
 		}
-		q := r.Query.WithPage(1)
-		f := q.Filter()
-		body, err := json.Marshal(f)
-		if err != nil {
-			results[i].Err = fmt.Errorf("alert query `%s`: request body: %w", q.Redacted(), err)
-			continue
+		q := r.Query
+		if q.Page() > 1 {
+			q = q.WithPage(1) // a walk starts from page 1 whatever the rule says
 		}
-		w := byBody[string(body)]
-		if w == nil {
-			w = &evalWalk{filter: f}
-			byBody[string(body)] = w
-			walks = append(walks, w)
-		}
-		// The canonical form decides the query but for the alias tables
-		// it was parsed with: Equal settles a shared form.
-		key := queryKey{string(body), q.Canonical()}
+		canonical := q.Canonical()
 		var t *evalTally
-		for _, c := range byQuery[key] {
-			if c.q.Equal(q) {
+		for _, c := range byCanonical[canonical] {
+			if c.q.SameAs(q) {
 				t = c
 				break
 			}
 		}
 		if t == nil {
+			f := q.Filter()
+			body, err := json.Marshal(f)
+			if err != nil {
+				results[i].Err = fmt.Errorf("alert query `%s`: request body: %w", q.Redacted(), err)
+				continue
+			}
+			w := byBody[string(body)]
+			if w == nil {
+				w = &evalWalk{filter: f}
+				byBody[string(body)] = w
+				walks = append(walks, w)
+			}
 			t = &evalTally{q: q, predicate: q.HasPredicate()}
-			byQuery[key] = append(byQuery[key], t)
+			byCanonical[canonical] = append(byCanonical[canonical], t)
 			w.tallies = append(w.tallies, t)
 			queries++
 		}
