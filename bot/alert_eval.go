@@ -297,7 +297,8 @@ func (e *evaluator) walk(ctx context.Context, w *evalWalk, sem chan struct{}, no
 		wg.Go(func() {
 			defer func() { <-sem }()
 			if err := ctx.Err(); err != nil {
-				out <- evalFetched{nil, err} // the walk ended before this look-ahead left
+				// The walk (or the round) ended before this request left.
+				out <- evalFetched{nil, fmt.Errorf("page %d: %w", f.Page, err)}
 				return
 			}
 			requests.Add(1)

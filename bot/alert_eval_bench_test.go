@@ -54,25 +54,41 @@ func TestEvalBenchFakeInbox(t *testing.T) {
 	if setting == "" {
 		t.Skip("the benchmarks' child process; it runs only when they start it")
 	}
-	var size int
-	var latency time.Duration
-	if _, err := fmt.Sscan(setting, &size, &latency); err != nil {
+	sizeText, latencyText, _ := strings.Cut(setting, " ")
+	size, err := strconv.Atoi(sizeText)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", benchFakeEnv, setting, err)
+	}
+	latency, err := time.ParseDuration(latencyText)
+	if err != nil {
 		t.Fatalf("%s=%q: %v", benchFakeEnv, setting, err)
 	}
 	srv := inboxtest.New(inboxtest.WithAnchor(e2eAnchor), inboxtest.WithSize(size))
 	srv.SetLatency(latency)
+	var mu sync.Mutex
+	var served time.Duration // answering time, latency included, since the last reset
 	mux := http.NewServeMux()
-	mux.Handle(inboxtest.Path, srv)
+	mux.HandleFunc(inboxtest.Path, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		srv.ServeHTTP(w, r)
+		mu.Lock()
+		served += time.Since(start)
+		mu.Unlock()
+	})
 	mux.HandleFunc("/bench/stats", func(w http.ResponseWriter, r *http.Request) {
 		reqs := srv.Requests()
 		distinct := map[string]bool{}
 		for _, rq := range reqs {
 			distinct[string(rq.Body)] = true // the body carries its page
 		}
-		json.NewEncoder(w).Encode(benchFakeStats{Count: srv.Count(), Distinct: len(distinct), Recorded: len(reqs)})
+		mu.Lock()
+		st := benchFakeStats{Count: srv.Count(), Distinct: len(distinct), Recorded: len(reqs), Served: served}
 		if r.URL.Query().Get("reset") != "" {
 			srv.Reset()
+			served = 0
 		}
+		mu.Unlock()
+		json.NewEncoder(w).Encode(st)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,6 +106,9 @@ type benchFakeStats struct {
 	Count    int // requests since the last reset
 	Distinct int // distinct request bodies (body and page) among them
 	Recorded int // requests recorded (at most inboxtest.MaxRecorded)
+	// Served is the time the fake took to answer them, its latency
+	// included: what it adds to the latency is its own CPU, not the bot's.
+	Served time.Duration
 }
 
 // benchFake is the child process serving the fake inbox.
@@ -227,24 +246,32 @@ func BenchmarkAlertRound(b *testing.B) {
 				b.Fatalf("warm-up round: %+v", st)
 			}
 			fake.stats(b, true)
-			var pages, failed int
-			cpu := cpuTime(b)
+			var pages, requests, distinct int
+			var cpu, served time.Duration
 			b.ResetTimer()
 			for b.Loop() {
+				start := cpuTime(b)
 				_, st := e.round(context.Background(), reqs, e2eAnchor)
+				b.StopTimer()
+				cpu += cpuTime(b) - start
+				if st.Failed > 0 {
+					b.Fatalf("%d walks failed", st.Failed)
+				}
+				s := fake.stats(b, true)
+				if s.Distinct != s.Count {
+					b.Fatalf("%d requests for %d distinct (body, page) in one round", s.Count, s.Distinct)
+				}
 				pages += st.Pages
-				failed += st.Failed
-			}
-			b.StopTimer()
-			cpu = cpuTime(b) - cpu
-			s := fake.stats(b, true)
-			if failed > 0 {
-				b.Fatalf("%d walks failed", failed)
+				requests += s.Count
+				distinct += s.Distinct
+				served += s.Served
+				b.StartTimer()
 			}
 			rounds := float64(b.N)
-			b.ReportMetric(float64(s.Count)/rounds, "requests/round")
-			b.ReportMetric(float64(s.Distinct), "distinct-pages")
+			b.ReportMetric(float64(requests)/rounds, "requests/round")
+			b.ReportMetric(float64(distinct)/rounds, "distinct-pages/round")
 			b.ReportMetric(float64(pages)/rounds, "pages-read/round")
+			b.ReportMetric(float64(served.Microseconds())/1000/float64(max(requests, 1)), "fake-answer-ms")
 			b.ReportMetric(float64(unshared), "unshared-requests/round")
 			b.ReportMetric(float64(cpu.Microseconds())/1000/rounds, "cpu-ms/round")
 		})
@@ -377,14 +404,16 @@ func BenchmarkDigestCount(b *testing.B) {
 		{10000, digestConcurrency},
 		{10000, 1},
 	}
+	// One fake per size, for the whole benchmark.
 	fakes := map[int]*benchFake{}
+	for _, tt := range tests {
+		if fakes[tt.contacts] == nil {
+			fakes[tt.contacts] = startBenchFake(b, tt.contacts, 300*time.Millisecond)
+		}
+	}
 	for _, tt := range tests {
 		b.Run(fmt.Sprintf("contacts=%d/concurrency=%d", tt.contacts, tt.concurrency), func(b *testing.B) {
 			fake := fakes[tt.contacts]
-			if fake == nil {
-				fake = startBenchFake(b, tt.contacts, 300*time.Millisecond)
-				fakes[tt.contacts] = fake
-			}
 			env := commands.Env{Now: e2eAnchor, Location: time.UTC}
 			q, err := commands.Parse("", env)
 			if err != nil {
@@ -452,6 +481,7 @@ func BenchmarkDigestCount(b *testing.B) {
 			}
 			mb := float64(1 << 20)
 			b.ReportMetric(float64(s.Count)/float64(b.N), "requests/op")
+			b.ReportMetric(float64(s.Served.Microseconds())/1000/float64(max(s.Count, 1)), "fake-answer-ms")
 			b.ReportMetric(float64(needed), "pages-needed")
 			b.ReportMetric(float64(s.Distinct), "distinct-pages")
 			b.ReportMetric(float64(peakRSS)/mb, "peak-rss-MB")
