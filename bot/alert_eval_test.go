@@ -170,6 +170,8 @@ func TestEvalRoundSharesWalks(t *testing.T) {
 		{"identical queries of several rules", []rule{
 			{"online", 5, false}, {"online", 3, true}, {"online", 0, false}, {"online", 20, false},
 			{"online", 5, true}, {"online", 1, false}, {"online", 5, false}, {"online", 0, true},
+			// A rule's page is not its walk's: every walk starts on page 1.
+			{"online page:2", 4, true},
 		}, 0, 1, 1, 1, 0, 0},
 		{"identical queries, four in flight", []rule{
 			{"status:open", 5, false}, {"status:open", 3, true}, {"status:open", 0, false}, {"status:open", 20, true},
@@ -269,6 +271,9 @@ func TestEvalRoundRepeats(t *testing.T) {
 	e := newEvaluator(fx.client, 0, 1)
 	first, s1 := e.round(context.Background(), reqs, e2eAnchor)
 	second, s2 := e.round(context.Background(), reqs, e2eAnchor)
+	if s1.Duration <= 0 || s2.Duration <= 0 {
+		t.Errorf("rounds took %v and %v", s1.Duration, s2.Duration)
+	}
 	if s1.Requests != s2.Requests || s1.Requests == 0 || fx.srv.Count() != 2*s1.Requests {
 		t.Errorf("rounds cost %d and %d requests, the fake got %d", s1.Requests, s2.Requests, fx.srv.Count())
 	}
@@ -515,5 +520,28 @@ func TestEvalRoundEmpty(t *testing.T) {
 	res, _ = e.round(context.Background(), []evalRequest{{}, {Query: fx.query(t, "online")}}, e2eAnchor)
 	if res[0].Err == nil || res[1].Err != nil || res[1].Count == 0 {
 		t.Errorf("results %+v", res)
+	}
+}
+
+// TestEvalResultsShareSafely: rules of one query share its users and ids,
+// clipped, so that a caller appending to one result does not change
+// another's.
+func TestEvalResultsShareSafely(t *testing.T) {
+	fx := newEvalFixture(t, nil)
+	q := fx.query(t, "online")
+	reqs := []evalRequest{{Query: q, Users: 2, IDs: true}, {Query: q, Users: 5, IDs: true}}
+	res, _ := newEvaluator(fx.client, 0, 1).round(context.Background(), reqs, e2eAnchor)
+	if len(res[0].Users) != 2 || len(res[1].Users) != 5 || len(res[0].IDs) == 0 {
+		t.Fatalf("users %d and %d, %d ids", len(res[0].Users), len(res[1].Users), len(res[0].IDs))
+	}
+	third := res[1].Users[2].ID
+	_ = append(res[0].Users, inbox.User{ID: "appended"})
+	if res[1].Users[2].ID != third {
+		t.Errorf("appending to one rule's users changed another's: %q", res[1].Users[2].ID)
+	}
+	for i, r := range res {
+		if cap(r.Users) != len(r.Users) || cap(r.IDs) != len(r.IDs) {
+			t.Errorf("rule %d: users or ids not clipped: an append would write into shared memory", i)
+		}
 	}
 }
