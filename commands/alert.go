@@ -83,11 +83,16 @@ const (
 var ErrAlertButton = errors.New("commands: bad alert button value")
 
 // Encode writes the button as "al1|ID|INCIDENT". The incident is clamped
-// into 0..999,999,999; the id is written as it is: an id that ParseAlertID
-// accepts (every id the bot and RULES_FILE give) decodes to itself.
+// into 0..999,999,999 and the id cut to 64 bytes, so the value always fits
+// a button; an id that ParseAlertID accepts (every id the bot and
+// RULES_FILE give) decodes to itself, any other fails to decode.
 func (b AlertButton) Encode() string {
 	n := min(max(b.Incident, 0), maxAlertIncident)
-	return alertButtonVersion + b.AlertID + "|" + strconv.Itoa(n)
+	id := b.AlertID
+	if len(id) > 64 {
+		id = strings.ToValidUTF8(id[:64], "")
+	}
+	return alertButtonVersion + id + "|" + strconv.Itoa(n)
 }
 
 // DecodeAlertButton reads what Encode wrote. Button values come back from

@@ -719,9 +719,28 @@ func MessagePlainText(m Message) string {
 		})
 		var out []string
 		for _, l := range strings.Split(unescape.Replace(s), "\n") {
-			out = append(out, SanitizeText(l))
+			out = append(out, SanitizeText(stripFormatting(l)))
 		}
 		return strings.Join(out, "\n")
 	}, func(label string) string { return "[" + SanitizeText(label) + "]" })
 	return strings.Join(lines, "\n")
+}
+
+// stripFormatting drops mrkdwn's bold, italics and strike markers outside
+// code spans: in our messages only our own formatting uses them (text from
+// the inbox has look-alikes instead, see EscapeMrkdwn), and code spans
+// hold queries as typed.
+func stripFormatting(s string) string {
+	var b strings.Builder
+	inCode := false
+	for _, r := range s {
+		switch {
+		case r == '`':
+			inCode = !inCode
+		case !inCode && (r == '*' || r == '_' || r == '~'):
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
