@@ -155,15 +155,7 @@ func ParseAlertMute(args string) (id string, d time.Duration, err error) {
 		rest = rest[1:]
 	}
 	if !digestIDPattern.MatchString(first) {
-		qe := &QueryError{Token: fields[0], Message: quoteToken(escapeCode(fields[0])) + " is not an alert id. " + alertMuteUsage}
-		// `mute 1h a1`: the duration first.
-		if len(fields) == 2 && digestIDPattern.MatchString(strings.ToLower(fields[1])) {
-			if _, derr := schedule.ParseDuration(fields[0]); derr == nil {
-				qe.Message = "Give the id first, then the duration. " + alertMuteUsage
-				qe.Suggestion = "mute " + strings.ToLower(fields[1]) + " " + fields[0]
-			}
-		}
-		return "", 0, qe
+		return "", 0, &QueryError{Token: fields[0], Message: quoteToken(escapeCode(fields[0])) + " is not an alert id. " + alertMuteUsage}
 	}
 	if len(rest) == 0 {
 		return "", 0, &QueryError{Token: fields[0], Message: "For how long? " + alertMuteUsage, Suggestion: "mute " + first + " 1h"}
@@ -171,6 +163,13 @@ func ParseAlertMute(args string) (id string, d time.Duration, err error) {
 	text := strings.Join(rest, " ")
 	d, perr := schedule.ParseDuration(text)
 	if perr != nil {
+		// `mute 1h a1`: the duration first.
+		if len(fields) == 2 && digestIDPattern.MatchString(strings.ToLower(fields[1])) {
+			if _, derr := schedule.ParseDuration(fields[0]); derr == nil {
+				return "", 0, &QueryError{Token: args, Message: "Give the id first, then the duration. " + alertMuteUsage,
+					Suggestion: "mute " + strings.ToLower(fields[1]) + " " + fields[0]}
+			}
+		}
 		reason := "it is not a duration"
 		var se *schedule.Error
 		if errors.As(perr, &se) && se.Reason != "" {
