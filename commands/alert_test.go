@@ -228,3 +228,21 @@ func FuzzParseAlertMute(f *testing.F) {
 		}
 	})
 }
+
+// TestAlertHelp: `help alert` explains the conditions and every option.
+func TestAlertHelp(t *testing.T) {
+	text := TopicHelpText("alert")
+	for _, s := range []string{"count>=5, count>5", "new", "for 10m", "keep 5m", "repeat 4h, repeat off", "notify @here", "wait 1m", `hours "Mon-Fri 08:00-18:00"`, "/inbox alert add new wait 1m online tag:vip"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("help alert lacks %q:\n%s", s, text)
+		}
+	}
+	for _, opt := range alertOptionTable {
+		if !strings.Contains(text, "\n  "+opt.name+" ") {
+			t.Errorf("help alert does not explain the option %q", opt.name)
+		}
+	}
+	if strings.Contains(TopicHelpText("digest"), "repeat 4h") {
+		t.Errorf("the alert notes show in help digest")
+	}
+}
