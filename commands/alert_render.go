@@ -372,6 +372,9 @@ func RenderAlertAnnounce(a Alert, r AlertRule, mention string, entries []string,
 	head := joinNonEmpty(" ", mention, "🆕 *"+thousands(n)+" "+what+"* alert "+alertIDCode(a.ID)) + "\n" + alertQueryLine(r)
 	head = Truncate(head, maxSectionText)
 	footer := "Each contact is announced once"
+	if !o.Now.IsZero() {
+		footer = "Found by " + whenText(o.Now, o.Now, o.Location) + " · " + footer
+	}
 	if r.Keep > 0 {
 		footer += ", again only after it has stopped matching for " + schedule.FormatDuration(r.Keep)
 	}
@@ -405,8 +408,10 @@ func queryText(r AlertRule) string {
 // channel (SPEC §8; no contacts and no mention): who set it up, its id,
 // the rule in words, the query, and the count now (a count rule, with
 // whether it already holds) or the size of the baseline (a new rule).
+//
+// o is taken for symmetry with the other renderers; nothing in the
+// confirmation depends on it yet.
 func RenderAlertAdded(a Alert, r AlertRule, count int, capped bool, o RenderOptions) Message {
-	o = o.normalized()
 	who := userMention(a.CreatedBy)
 	if who == "" {
 		who = "Someone"
