@@ -465,6 +465,9 @@ type AlertListItem struct {
 	AckedBy       string
 	SilencedUntil time.Time
 	SilencedBy    string
+	// Paused says why the rule is paused ("Slack said not_in_channel at
+	// ..."): the bot could not post in its channel; "" when running.
+	Paused string
 }
 
 // RenderAlertList renders `alert list` (ephemeral): per alert its id (and
@@ -547,6 +550,9 @@ func alertStateText(it AlertListItem, o RenderOptions) string {
 			s += " by " + someone(it.SilencedBy)
 		}
 		parts = append(parts, s)
+	}
+	if it.Paused != "" {
+		parts = append(parts, "⏸️ paused: "+Truncate(EscapeMrkdwn(it.Paused), 120)+" (`/invite` the bot, then `/inbox alert unmute "+escapeCode(Truncate(it.Alert.ID, 64))+"`)")
 	}
 	return strings.Join(parts, " · ")
 }
