@@ -50,25 +50,31 @@ func (s *alertService) start(ctx context.Context) (stop func()) {
 
 // loop sleeps until the next round, runs it, and repeats until ctx ends.
 // Rounds of one replica never overlap: one that overruns the interval
-// makes the next boundary the next round.
+// makes the latest boundary passed the next round (missed rounds are not
+// replayed: each evaluates the inbox as it is now).
 func (s *alertService) loop(ctx, work context.Context) {
 	iv := s.cfg.AlertInterval
+	next := s.now().Truncate(iv).Add(iv)
 	for {
-		now := s.now()
-		at := now.Truncate(iv).Add(iv)
-		// A bounded sleep: timers run on the monotonic clock, a wall
-		// clock stepped by NTP would delay the round otherwise.
-		timer := s.clock.NewTimer(min(at.Sub(now), maxAlertSleep))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if ctx.Err() != nil {
 			return
-		case <-timer.C():
 		}
-		if s.now().Before(at) {
+		now := s.now()
+		if now.Before(next) {
+			// A bounded sleep: timers run on the monotonic clock, a wall
+			// clock stepped by NTP would delay the round otherwise.
+			timer := s.clock.NewTimer(min(next.Sub(now), maxAlertSleep))
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C():
+			}
 			continue
 		}
+		at := now.Truncate(iv)
 		s.round(work, at)
+		next = at.Add(iv)
 	}
 }
 

@@ -1,0 +1,386 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convertalk/inboxbot/bot/rules/clocktest"
+	"github.com/convertalk/inboxbot/bot/slacktest"
+	"github.com/convertalk/inboxbot/bot/store"
+	"github.com/convertalk/inboxbot/commands"
+	"github.com/convertalk/inboxbot/inbox/inboxtest"
+)
+
+// End-to-end tests of alerts (SPEC §8): the real bot against the fake
+// Slack and the fake inbox, rounds driven by the fake clock the bot takes
+// (BotOptions.SchedulerClock): a test sets the clock to a round's time and
+// waits for the round's metric, so nothing sleeps.
+
+const chatUpdate = "chat.update"
+
+// alertTag marks the contacts a test's rules watch (tag:alerttest).
+const alertTag = "alerttest"
+
+// alertE2E is a running bot on a fake clock, and its round count.
+type alertE2E struct {
+	*e2e
+	clock *clocktest.Clock
+}
+
+// startAlerts starts the bot with the fake clock at e2eAnchor (15:00:00,
+// ALERT_INTERVAL 1m: rounds at 15:01, 15:02, ...).
+func startAlerts(t *testing.T, opts ...e2eOption) *alertE2E {
+	t.Helper()
+	clock := clocktest.New(e2eAnchor)
+	opts = append([]e2eOption{withBotOptions(func(o *BotOptions) { o.SchedulerClock = clock })}, opts...)
+	return &alertE2E{e2e: startE2E(t, opts...), clock: clock}
+}
+
+// rounds is how many rounds the bot has finished (run or lost to a claim).
+func (h *alertE2E) rounds() float64 { return h.metric("inboxbot_alert_rounds_total") }
+
+// round moves the clock to minute m after the anchor and waits until the
+// bot has finished that round, Slack side included.
+func (h *alertE2E) round(m int) {
+	h.t.Helper()
+	before := h.rounds()
+	h.clock.Set(e2eAnchor.Add(time.Duration(m) * time.Minute))
+	h.waitMetric(before+1, "inboxbot_alert_rounds_total")
+}
+
+// alertCommand types /inbox text and waits until the bot has handled it
+// (its "command" log line).
+func (h *e2e) alertCommand(text string, user ...string) *slacktest.Delivery {
+	h.t.Helper()
+	kind := "alert:" + strings.Fields(text)[1]
+	count := func() int {
+		n := 0
+		for _, rec := range h.logLines("command") {
+			if rec["kind"] == kind {
+				n++
+			}
+		}
+		return n
+	}
+	before := count()
+	o := slacktest.SlashOptions{Text: text}
+	if len(user) > 0 {
+		o.UserID = user[0]
+	}
+	d := h.commandAs(o)
+	slacktest.Poll(h.t, h.ctx, "the command's log line", func() bool { return count() > before })
+	return d
+}
+
+// tag gives the alert tag to the first n contacts without it (n < 0: takes
+// it from every contact) and returns who has it now, in inbox order.
+func tag(srv *inboxtest.Server, n int) []string {
+	srv.UpdateContacts(func(cs []inboxtest.Contact) []inboxtest.Contact {
+		for i := range cs {
+			has := slices.Contains(cs[i].Tags, alertTag)
+			switch {
+			case n < 0 && has:
+				cs[i].Tags = slices.DeleteFunc(slices.Clone(cs[i].Tags), func(t string) bool { return t == alertTag })
+			case n > 0 && !has:
+				cs[i].Tags = append(slices.Clone(cs[i].Tags), alertTag)
+				n--
+			}
+		}
+		return cs
+	})
+	return matching(srv, func(c inboxtest.Contact) bool { return slices.Contains(c.Tags, alertTag) })
+}
+
+// writes returns the writes of method to the message ts (chat.update) or
+// in its thread (chat.postMessage with thread_ts).
+func (h *e2e) writes(method, channel, ts string) []slacktest.Message {
+	var out []slacktest.Message
+	for _, m := range h.slack.Messages() {
+		if m.Method != method || m.Channel != channel {
+			continue
+		}
+		if method == chatUpdate && m.TS == ts || method == postMessage && m.ThreadTS == ts {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// topLevel returns the messages posted at the top of channel.
+func (h *e2e) topLevel(channel string) []slacktest.Message {
+	var out []slacktest.Message
+	for _, m := range h.posts(channel) {
+		if m.ThreadTS == "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// current is the message ts as Slack shows it now.
+func (h *e2e) current(channel, ts string) slacktest.Message {
+	h.t.Helper()
+	m, ok := h.slack.MessageAt(channel, ts)
+	if !ok {
+		h.t.Fatalf("no message %s in %s", ts, channel)
+	}
+	return m
+}
+
+// actionIDs lists the buttons of a message.
+func actionIDs(t *testing.T, m slacktest.Message) []string {
+	t.Helper()
+	var blocks []struct {
+		Elements []struct {
+			ActionID string `json:"action_id"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	var ids []string
+	for _, b := range blocks {
+		for _, e := range b.Elements {
+			if e.ActionID != "" {
+				ids = append(ids, e.ActionID)
+			}
+		}
+	}
+	return ids
+}
+
+// callFor returns the last recorded call of method whose params have
+// key=value.
+func (h *e2e) callFor(method, key, value string) (slacktest.Call, bool) {
+	calls := h.slack.Calls(method)
+	for i := len(calls) - 1; i >= 0; i-- {
+		if calls[i].Params[key] == value {
+			return calls[i], true
+		}
+	}
+	return slacktest.Call{}, false
+}
+
+// state reads an alert's state record from the bot's store.
+func (h *e2e) alertState(id string) alertRecord {
+	h.t.Helper()
+	rec, err := h.bot.alerts.record(h.ctx, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return rec
+}
+
+// clickAlert presses a button of an incident's message as user.
+func (h *e2e) clickAlert(channel, ts, actionID, user string) *slacktest.Delivery {
+	h.t.Helper()
+	d, err := h.slack.Click(h.ctx, slacktest.ClickOptions{ActionID: actionID, ChannelID: channel, MessageTS: ts, UserID: user})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.waitAck(d)
+	return d
+}
+
+// waitLog waits until the bot has logged n lines with msg whose fields
+// include every key=value of kv, and returns them.
+func (h *e2e) waitLog(n int, msg string, kv ...string) []map[string]any {
+	h.t.Helper()
+	var got []map[string]any
+	slacktest.Poll(h.t, h.ctx, fmt.Sprintf("%d %q log lines %v", n, msg, kv), func() bool {
+		got = nil
+		for _, rec := range h.logLines(msg) {
+			ok := true
+			for i := 0; i+1 < len(kv); i += 2 {
+				ok = ok && fmt.Sprint(rec[kv[i]]) == kv[i+1]
+			}
+			if ok {
+				got = append(got, rec)
+			}
+		}
+		return len(got) >= n
+	})
+	return got
+}
+
+// TestE2EAlertLife is SPEC §8's life of a count alert: add, fire (one
+// post with the buttons), a count change (an edit of the same message), a
+// reminder in the thread (broadcast, with the mention), Ack by a click
+// (shown; reminders stop), resolve (edit + thread reply), and a new
+// incident in a new message.
+func TestE2EAlertLife(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+
+	h.alertCommand("alert add count>=3 keep 1m repeat 10m notify @here tag:" + alertTag)
+	confirm := h.waitPosts(ch, 1)[0]
+	assertContains(t, "the confirmation", messageText(t, confirm), "a1", "0 contacts")
+	if a, err := h.bot.alerts.get(h.ctx, "a1"); err != nil || a.Channel != ch || a.CreatedBy != slacktest.DefaultUserID || a.Source != commands.AlertSourceSlack {
+		t.Fatalf("a1 saved: %+v, %v", a, err)
+	}
+
+	h.round(1) // nothing matches yet
+	if n := len(h.posts(ch)); n != 1 {
+		t.Fatalf("%d posts after a quiet round", n)
+	}
+	tagged := tag(h.inbox, 3)
+	h.round(2)
+	posts := h.topLevel(ch)
+	if len(posts) != 2 {
+		t.Fatalf("%d top-level posts, want the confirmation and the incident", len(posts))
+	}
+	inc := posts[1]
+	assertContains(t, "the incident", messageText(t, inc), "<!here>", "*3 contacts*", "a1")
+	if got := actionIDs(t, inc); !slices.Equal(got, []string{commands.ActionAlertAck, commands.ActionAlertSnooze1h, commands.ActionAlertSnooze4h}) {
+		t.Errorf("the incident's buttons: %v", got)
+	}
+	call, _ := h.callFor(postMessage, "channel", ch)
+	if !strings.Contains(call.Params["metadata"], alertEventType) || !strings.Contains(call.Params["metadata"], `"incident":1`) {
+		t.Errorf("the incident's metadata: %s", call.Params["metadata"])
+	}
+	h.waitLog(1, "alert", "id", "a1", "from", "inactive", "to", "firing", "count", "3")
+	if strings.Contains(h.logs.String(), tagged[0]) {
+		t.Error("the log names a contact")
+	}
+
+	// Same count, same contacts: no edit. One more: the same message edited.
+	h.round(3)
+	if n := len(h.writes(chatUpdate, ch, inc.TS)); n != 0 {
+		t.Errorf("%d edits while nothing changed", n)
+	}
+	tag(h.inbox, 1)
+	h.round(4)
+	if ups := h.writes(chatUpdate, ch, inc.TS); len(ups) != 1 {
+		t.Fatalf("%d edits after the count changed, want 1", len(ups))
+	}
+	assertContains(t, "the edited incident", messageText(t, h.current(ch, inc.TS)), "*4 contacts*")
+	if n := len(h.topLevel(ch)); n != 2 {
+		t.Errorf("%d top-level posts after a count change, want no new one", n)
+	}
+
+	// repeat 10m from the post at 15:02: a reminder in the thread at 15:12.
+	h.round(11)
+	if n := len(h.writes(postMessage, ch, inc.TS)); n != 0 {
+		t.Fatalf("a reminder before repeat: %d", n)
+	}
+	h.round(12)
+	replies := h.writes(postMessage, ch, inc.TS)
+	if len(replies) != 1 {
+		t.Fatalf("%d thread replies at repeat, want one reminder", len(replies))
+	}
+	assertContains(t, "the reminder", messageText(t, replies[0]), "<!here>")
+	if c, _ := h.callFor(postMessage, "thread_ts", inc.TS); c.Params["reply_broadcast"] != "true" {
+		t.Errorf("the reminder is not broadcast: %v", c.Params)
+	}
+	h.waitMetric(1, "inboxbot_alert_notifications_total", `kind="reply"`)
+
+	// Ack by a click: shown (who, no Ack button), and reminders stop.
+	edits := len(h.writes(chatUpdate, ch, inc.TS))
+	h.clickAlert(ch, inc.TS, commands.ActionAlertAck, "U0ACKER")
+	slacktest.Poll(t, h.ctx, "the ack shown", func() bool { return len(h.writes(chatUpdate, ch, inc.TS)) > edits })
+	acked := h.current(ch, inc.TS)
+	assertContains(t, "the acknowledged incident", messageText(t, acked), "<@U0ACKER>")
+	if slices.Contains(actionIDs(t, acked), commands.ActionAlertAck) {
+		t.Error("the acknowledged incident still has an Ack button")
+	}
+	if st := h.alertState("a1").State; st.Acked.By != "U0ACKER" {
+		t.Errorf("the ack is not stored: %+v", st.Acked)
+	}
+	h.round(23)
+	if n := len(h.writes(postMessage, ch, inc.TS)); n != 1 {
+		t.Errorf("%d thread replies after the ack, want only the first reminder", n)
+	}
+
+	// Resolve: false for keep (1m), then the message says Resolved and
+	// the thread says so.
+	tag(h.inbox, -1)
+	h.round(24)
+	if st := h.alertState("a1").State; st.MessageTS != inc.TS {
+		t.Fatalf("resolved before keep: %+v", st)
+	}
+	h.round(25)
+	resolved := h.current(ch, inc.TS)
+	assertContains(t, "the resolved incident", messageText(t, resolved), "Resolved")
+	if ids := actionIDs(t, resolved); len(ids) != 0 {
+		t.Errorf("the resolved incident has buttons: %v", ids)
+	}
+	replies = h.writes(postMessage, ch, inc.TS)
+	if len(replies) != 2 {
+		t.Fatalf("%d thread replies, want the reminder and the resolution", len(replies))
+	}
+	assertContains(t, "the resolution reply", messageText(t, replies[1]), "Resolved")
+	if c, _ := h.callFor(postMessage, "thread_ts", inc.TS); c.Params["reply_broadcast"] == "true" {
+		t.Error("the resolution reply is broadcast")
+	}
+	h.waitLog(1, "alert", "id", "a1", "from", "firing", "to", "inactive")
+	h.waitMetric(1, "inboxbot_alert_incidents_total", `event="resolved"`)
+	if rec := h.alertState("a1"); len(rec.Resolves) != 0 || rec.State.MessageTS != "" {
+		t.Errorf("the record after the resolve: %+v", rec)
+	}
+
+	// A later firing is a new incident: a new message.
+	tag(h.inbox, 3)
+	h.round(26)
+	posts = h.topLevel(ch)
+	if len(posts) != 3 || posts[2].TS == inc.TS {
+		t.Fatalf("%d top-level posts after a re-fire, want a new message", len(posts))
+	}
+	assertContains(t, "the second incident", messageText(t, posts[2]), "incident 2")
+	h.waitMetric(2, "inboxbot_alert_incidents_total", `event="opened"`)
+	// A click that carries the old incident (pressed before its message
+	// was edited) answers the clicker and changes nothing.
+	before := h.alertState("a1")
+	d, err := h.slack.Click(h.ctx, slacktest.ClickOptions{ActionID: commands.ActionAlertSnooze1h, ChannelID: ch, MessageTS: posts[2].TS,
+		UserID: "U0LATE", Value: commands.AlertButton{AlertID: "a1", Incident: 1}.Encode()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitAck(d)
+	r := h.answer(d)
+	assertContains(t, "a click on an old incident", answerText(t, r), commands.AlertIncidentOver)
+	if r.ResponseType != "ephemeral" {
+		t.Errorf("the answer to an old click is %q, want ephemeral", r.ResponseType)
+	}
+	if after := h.alertState("a1"); after.State.Silenced(h.clock.Now()) || after.Rev != before.Rev {
+		t.Errorf("an old click changed the state: %+v", after.State)
+	}
+}
+
+// TestE2EAlertListMuteUnmute: list shows the state; mute silences (the
+// message shows until when), unmute ends it.
+func TestE2EAlertListMuteUnmute(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 2)
+	h.alertCommand("alert add count>=2 tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	h.round(1)
+	inc := h.topLevel(ch)[1]
+	list := answerText(t, h.answer(h.command("alert list")))
+	assertContains(t, "alert list", list, "a1", "firing")
+
+	h.answer(h.alertCommand("alert mute a1 1h"))
+	slacktest.Poll(t, h.ctx, "the mute shown", func() bool { return len(h.writes(chatUpdate, ch, inc.TS)) == 1 })
+	assertContains(t, "the muted incident", messageText(t, h.current(ch, inc.TS)), "snoozed until")
+	assertContains(t, "alert list", answerText(t, h.answer(h.command("alert list"))), "snoozed until")
+	r := h.answer(h.alertCommand("alert unmute a1"))
+	assertContains(t, "unmute", answerText(t, r), commands.AlertUnmuted("a1"))
+	slacktest.Poll(t, h.ctx, "the unmute shown", func() bool { return len(h.writes(chatUpdate, ch, inc.TS)) == 2 })
+	if strings.Contains(messageText(t, h.current(ch, inc.TS)), "snoozed until") {
+		t.Error("the message still shows the silence after unmute")
+	}
+	r = h.answer(h.alertCommand("alert remove a1"))
+	assertContains(t, "remove", answerText(t, r), commands.AlertRemoved("a1"))
+	if _, err := h.bot.alerts.get(h.ctx, "a1"); err == nil {
+		t.Error("a1 is still there after remove")
+	}
+	if _, _, err := store.GetJSON[alertRecord](h.ctx, h.bot.alerts.st, alertStateKind, "a1"); err == nil {
+		t.Error("a1's state is still there after remove")
+	}
+}
