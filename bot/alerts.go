@@ -174,7 +174,7 @@ type alertService struct {
 // time (rounds, acks, mutes) comes from one clock.
 type nowClock struct{ now func() time.Time }
 
-func (c nowClock) Now() time.Time                      { return c.now() }
+func (c nowClock) Now() time.Time                       { return c.now() }
 func (c nowClock) NewTimer(d time.Duration) rules.Timer { return rules.SystemClock{}.NewTimer(d) }
 
 // newAlerts prepares the alerts on st, the store the digests use too.

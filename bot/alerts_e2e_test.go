@@ -1,8 +1,12 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -382,5 +386,153 @@ func TestE2EAlertListMuteUnmute(t *testing.T) {
 	}
 	if _, _, err := store.GetJSON[alertRecord](h.ctx, h.bot.alerts.st, alertStateKind, "a1"); err == nil {
 		t.Error("a1's state is still there after remove")
+	}
+}
+
+// restart stops the bot like SIGTERM does and starts a new one on the same
+// configuration, bolt file, fakes and clock, as a redeploy does.
+func (h *alertE2E) restart() {
+	h.t.Helper()
+	h.shutdown()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.httpURL = "http://" + ln.Addr().String()
+	start := time.Now()
+	b, err := NewBot(h.cfg, BotOptions{
+		Listener: ln, PingInterval: 5 * time.Second, DrainTimeout: 10 * time.Second,
+		Logger:         slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Now:            func() time.Time { return e2eAnchor.Add(time.Since(start)) },
+		SchedulerClock: h.clock,
+		Build:          BuildInfo{Version: "e2e"},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	h.bot, h.stop, h.runErr = b, stop, make(chan error, 1)
+	go func() { h.runErr <- b.Run(runCtx) }()
+	h.waitStatus("/readyz", http.StatusOK)
+}
+
+// TestE2EAlertRestart: a restart in the middle of an incident neither
+// re-posts it nor forgets it: the new process edits and resolves the same
+// message; a `new` rule announces each contact once across the restart.
+func TestE2EAlertRestart(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	first := tag(h.inbox, 1)
+	h.alertCommand("alert add count>=2 keep 1m tag:" + alertTag)
+	h.alertCommand("alert add new wait 1m tag:" + alertTag)
+	confirms := h.waitPosts(ch, 2)
+	assertContains(t, "the new rule's confirmation", messageText(t, confirms[1]), "Baseline", "1 contact")
+	if rec := h.alertState("a2"); !rec.State.Baseline || len(rec.State.Announced) != 1 {
+		t.Fatalf("a2's baseline: %+v", rec.State)
+	}
+
+	second := tag(h.inbox, 1)
+	h.round(1) // a1 fires; a2 finds the second contact and waits 1m
+	h.round(2) // a2 announces it
+	posts := h.topLevel(ch)
+	if len(posts) != 4 {
+		t.Fatalf("%d top-level posts, want 2 confirmations, the incident and one announcement", len(posts))
+	}
+	inc, ann := posts[2], posts[3]
+	assertContains(t, "the incident", messageText(t, inc), "*2 contacts*")
+	assertContains(t, "the announcement", messageText(t, ann), "1 new contact matches", "a2")
+	if messageText(t, ann) == "" || slices.Equal(first, second) {
+		t.Fatal("nothing to compare")
+	}
+
+	h.restart()
+	h.round(3)
+	if n := len(h.topLevel(ch)); n != 4 {
+		t.Fatalf("%d top-level posts after the restart, want no new one (no re-post, no re-announce)", n)
+	}
+	third := tag(h.inbox, 1)
+	h.round(4) // a1: the same message edited; a2: the third contact waits
+	if ups := h.writes(chatUpdate, ch, inc.TS); len(ups) != 1 {
+		t.Fatalf("%d edits of the incident after the restart, want 1", len(ups))
+	}
+	assertContains(t, "the incident edited after the restart", messageText(t, h.current(ch, inc.TS)), "*3 contacts*")
+	h.round(5)
+	posts = h.topLevel(ch)
+	if len(posts) != 5 {
+		t.Fatalf("%d top-level posts, want one more announcement", len(posts))
+	}
+	assertContains(t, "the second announcement", messageText(t, posts[4]), "1 new contact matches")
+	if rec := h.alertState("a2"); len(rec.State.Announced) != 3 || len(rec.Entries) != 0 || len(rec.Announces) != 0 {
+		t.Errorf("a2 after two announcements: %+v", rec)
+	}
+	_ = third
+
+	tag(h.inbox, -1)
+	h.round(6)
+	h.restart()
+	h.round(7) // keep has passed: resolved, in place, by the new process
+	assertContains(t, "the incident resolved after two restarts", messageText(t, h.current(ch, inc.TS)), "Resolved")
+	if replies := h.writes(postMessage, ch, inc.TS); len(replies) != 1 {
+		t.Errorf("%d thread replies, want the resolution", len(replies))
+	}
+	if n := len(h.topLevel(ch)); n != 5 {
+		t.Errorf("%d top-level posts at the end, want 5", n)
+	}
+}
+
+// TestE2EAlertIdenticalQueriesShareRequests: rules asking the server the
+// same thing cost one request per page per round, however many they are.
+func TestE2EAlertIdenticalQueriesShareRequests(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t, withInbox(inboxtest.WithPageSize(10)))
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 45) // 5 pages of 10
+	for _, cond := range []string{"count>=1", "count>=40", "count>100", "count>=3 for 1h"} {
+		h.alertCommand("alert add " + cond + " tag:" + alertTag)
+	}
+	h.alertCommand("alert add count>=1 online tag:" + alertTag) // another request body
+	h.waitPosts(ch, 5)
+	before := len(h.inbox.Requests())
+	h.round(1)
+	reqs := h.inbox.Requests()[before:]
+	type key struct {
+		body string
+		page int
+	}
+	seen := map[key]int{}
+	bodies := map[string]bool{}
+	for _, r := range reqs {
+		f := r.Filter
+		page := f.Page
+		f.Page = 0
+		body, _ := json.Marshal(f)
+		seen[key{string(body), page}]++
+		bodies[string(body)] = true
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("page %d of one body was requested %d times in a round", k.page, n)
+		}
+	}
+	if len(bodies) != 2 {
+		t.Errorf("%d distinct request bodies, want 2", len(bodies))
+	}
+	pagesOfFirst := 0
+	for k := range seen {
+		if strings.Contains(k.body, `"isOnline":false`) {
+			pagesOfFirst++
+		}
+	}
+	if pagesOfFirst < 5 {
+		t.Errorf("the shared walk read %d pages, want every page of 45 contacts", pagesOfFirst)
+	}
+	h.waitMetric(1, "inboxbot_alert_round_inbox_requests_count")
+	if got := h.metric("inboxbot_alert_round_inbox_requests_sum"); got != float64(len(reqs)) {
+		t.Errorf("the round's requests metric says %v, the inbox saw %d", got, len(reqs))
+	}
+	// Three of the four identical rules hold without `for`: three posts.
+	if n := len(h.topLevel(ch)); n != 5+3 {
+		t.Errorf("%d top-level posts, want 5 confirmations and 3 incidents", n)
 	}
 }
