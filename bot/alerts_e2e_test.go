@@ -3,10 +3,12 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -534,5 +536,240 @@ func TestE2EAlertIdenticalQueriesShareRequests(t *testing.T) {
 	// Three of the four identical rules hold without `for`: three posts.
 	if n := len(h.topLevel(ch)); n != 5+3 {
 		t.Errorf("%d top-level posts, want 5 confirmations and 3 incidents", n)
+	}
+}
+
+const alertRulesYAML = `alerts:
+  - id: queue-too-long
+    channel: C0INBOX
+    query: tag:alerttest
+    when: count >= 2
+    keep: 5m
+    notify: "<!subteam^S0123ABCD>"
+  - id: vip-online
+    channel: C0INBOX
+    query: online tag:vip
+    when: new
+    wait: 1m
+`
+
+// TestE2EAlertRulesFile: RULES_FILE alerts load with the digests, list
+// with their source, refuse remove, run like any other rule, and a reload
+// with a bad alert keeps the rules in use (naming its line).
+func TestE2EAlertRulesFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	writeRules(t, path, rulesYAML+alertRulesYAML)
+	h := startAlerts(t, withConfig(func(c *Config) { c.RulesFile = path }))
+	ch := slacktest.DefaultChannelID
+
+	list := answerText(t, h.answer(h.command("alert list")))
+	assertContains(t, "alert list", list, "queue-too-long", "vip-online", commands.AlertSourceFile)
+	r := h.answer(h.alertCommand("alert remove queue-too-long"))
+	assertContains(t, "remove", answerText(t, r), commands.AlertFileRule("queue-too-long"))
+	assertContains(t, "digest list", answerText(t, h.answer(h.command("digest list"))), "morning-queue")
+
+	tag(h.inbox, 2)
+	h.round(1)
+	posts := h.topLevel(ch)
+	if len(posts) != 1 {
+		t.Fatalf("%d posts, want the file alert's incident", len(posts))
+	}
+	assertContains(t, "the file alert's incident", messageText(t, posts[0]), "<!subteam^S0123ABCD>", "queue-too-long")
+	if rec := h.alertState("vip-online"); !rec.State.Baseline {
+		t.Errorf("the file's new rule took no baseline in its first round: %+v", rec.State)
+	}
+
+	for _, bad := range []struct {
+		yaml string
+		line int
+		says string
+	}{
+		{strings.Replace(alertRulesYAML, "when: count >= 2", "when: count >= lots", 1), 5, "when"},
+		{strings.Replace(alertRulesYAML, "keep: 5m", "keep: soon", 1), 6, "keep"},
+		{strings.Replace(alertRulesYAML, "query: online tag:vip", "query: tga:vip", 1), 10, "tag:vip"},
+		{strings.Replace(alertRulesYAML, "wait: 1m", "wait: 1m\n    frequency: 2m", 1), 13, "frequency"},
+	} {
+		writeRules(t, path, bad.yaml)
+		err := h.bot.digests.reloadRules(h.ctx)
+		var rfe *commands.RulesFileError
+		if !errors.As(err, &rfe) || rfe.Line != bad.line || !strings.Contains(err.Error(), bad.says) {
+			t.Errorf("reload of a bad file: %v, want a RULES_FILE error on line %d about %s", err, bad.line, bad.says)
+		}
+	}
+	list = answerText(t, h.answer(h.command("alert list")))
+	assertContains(t, "alert list after bad reloads", list, "queue-too-long", "vip-online")
+
+	writeRules(t, path, strings.ReplaceAll(alertRulesYAML, "vip-online", "vip-back"))
+	if err := h.bot.digests.reloadRules(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	list = answerText(t, h.answer(h.command("alert list")))
+	assertContains(t, "alert list after a good reload", list, "vip-back", "firing")
+	if strings.Contains(list, "vip-online") {
+		t.Errorf("an alert gone from the file is still listed:\n%s", list)
+	}
+}
+
+// TestRunStopsOnABadAlertInRulesFile: a bad alert stops start-up with
+// "RULES_FILE line N: reason", as a bad digest does.
+func TestRunStopsOnABadAlertInRulesFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	writeRules(t, path, strings.Replace(alertRulesYAML, "when: count >= 2", "when: count >= 2 for 5m", 1))
+	slack := slacktest.New(t)
+	cfg := e2eConfig(slack, "http://127.0.0.1:1")
+	cfg.StoreURL = "bolt://" + filepath.Join(dir, "inboxbot.db")
+	cfg.RulesFile = path
+	b, err := NewBot(cfg, BotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
+	defer cancel()
+	err = b.Run(ctx)
+	var out strings.Builder
+	if code := ExitCode(err, &out); code != ExitConfig || !strings.Contains(out.String(), "RULES_FILE line 5: ") {
+		t.Errorf("Run: exit %d, %q; want %d and RULES_FILE line 5", code, out.String(), ExitConfig)
+	}
+}
+
+// TestE2EAlertAdminUsers: with ADMIN_USERS only admins add, remove, mute
+// and unmute, and a refusal names them; everyone allowed lists, tests,
+// acks and snoozes.
+func TestE2EAlertAdminUsers(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t, withConfig(func(c *Config) { c.AdminUsers = IDList{"U0ADMIN1", "U0ADMIN2"} }))
+	ch := slacktest.DefaultChannelID
+	for _, text := range []string{"alert add count>=1 tag:" + alertTag, "alert remove a1", "alert mute a1 1h", "alert unmute a1"} {
+		r := h.answer(h.alertCommand(text))
+		assertContains(t, text, answerText(t, r), "<@U0ADMIN1>", "<@U0ADMIN2>")
+	}
+	if n := len(h.slack.Calls(postMessage)); n != 0 {
+		t.Errorf("%d chat.postMessage calls after refusals", n)
+	}
+	tag(h.inbox, 1)
+	h.alertCommand("alert add count>=1 tag:"+alertTag, "U0ADMIN2")
+	h.waitPosts(ch, 1)
+	assertContains(t, "list", answerText(t, h.answer(h.command("alert list"))), "a1")
+	assertContains(t, "test", answerText(t, h.answer(h.command("alert test count>=1 tag:"+alertTag))), "The condition holds")
+	h.round(1)
+	inc := h.topLevel(ch)[1]
+	h.clickAlert(ch, inc.TS, commands.ActionAlertSnooze4h, slacktest.DefaultUserID)
+	slacktest.Poll(t, h.ctx, "the snooze shown", func() bool { return len(h.writes(chatUpdate, ch, inc.TS)) == 1 })
+	assertContains(t, "the snoozed incident", messageText(t, h.current(ch, inc.TS)), "snoozed until", "<@"+slacktest.DefaultUserID+">")
+	if n := len(h.topLevel(ch)); n != 2 {
+		t.Errorf("%d top-level posts: an alert command posted", n)
+	}
+}
+
+// TestE2EAlertNotInChannel: at add, the rule is not saved and the user is
+// told to invite the bot; at run time, the rule is paused (list says so)
+// until unmute.
+func TestE2EAlertNotInChannel(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	for _, code := range []string{"not_in_channel", "channel_not_found"} {
+		h.slack.InjectError(postMessage, code, 1)
+		r := h.answer(h.alertCommand("alert add count>=1 tag:" + alertTag))
+		assertContains(t, code, answerText(t, r), commands.DigestNotInChannel())
+		if r.ResponseType != "ephemeral" {
+			t.Errorf("%s: the answer is %q, want ephemeral", code, r.ResponseType)
+		}
+	}
+	if as, err := h.bot.alerts.all(h.ctx); err != nil || len(as) != 0 {
+		t.Fatalf("alerts saved after not_in_channel: %v, %v", as, err)
+	}
+
+	h.alertCommand("alert add count>=1 tag:" + alertTag) // a3: ids are never reused
+	h.waitPosts(ch, 1)
+	tag(h.inbox, 1)
+	h.slack.InjectError(postMessage, "is_archived", 1)
+	h.round(1)
+	if rec := h.alertState("a3"); !strings.Contains(rec.PausedWhy, "is_archived") {
+		t.Fatalf("a3 after is_archived: %+v", rec)
+	}
+	h.waitLog(1, "alert paused: the bot cannot post in its channel", "id", "a3", "reason", "is_archived")
+	assertContains(t, "list", answerText(t, h.answer(h.command("alert list"))), "paused", "archived", "alert unmute a3")
+	h.round(2)
+	if n := len(h.topLevel(ch)); n != 1 {
+		t.Fatalf("a paused rule posted: %d top-level posts", n)
+	}
+	h.answer(h.alertCommand("alert unmute a3"))
+	h.round(3)
+	if n := len(h.topLevel(ch)); n != 2 {
+		t.Errorf("%d top-level posts after unmute, want the incident", n)
+	}
+}
+
+// TestE2EAlertRateLimitedEdits: a 429 on chat.update is not dropped: the
+// message stays dirty and the next round sends the latest state, several
+// changes coalesce into one edit, and a rate-limited resolve is retried
+// until done.
+func TestE2EAlertRateLimitedEdits(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 2)
+	h.alertCommand("alert add count>=2 keep 1m tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	h.round(1)
+	inc := h.topLevel(ch)[1]
+	ok := func() []slacktest.Message { return h.writes(chatUpdate, ch, inc.TS) }
+
+	h.slack.RateLimit(chatUpdate, 1, 1)
+	tag(h.inbox, 1)
+	h.round(2) // the edit to 3 meets a 429
+	if n := len(ok()); n != 0 {
+		t.Fatalf("%d edits went through a 429", n)
+	}
+	if rec := h.alertState("a1"); !rec.dirty() {
+		t.Fatalf("the record is not dirty after a 429: %+v", rec)
+	}
+	h.waitMetric(1, "inboxbot_slack_api_errors_total", `method="chat.update"`, `error="ratelimited"`)
+	h.round(3) // nothing changed, but the message is behind: sent now
+	if ups := ok(); len(ups) != 1 {
+		t.Fatalf("%d edits in the round after the 429, want 1", len(ups))
+	}
+	assertContains(t, "the edit after the 429", messageText(t, h.current(ch, inc.TS)), "*3 contacts*")
+
+	// Two changes while Slack refuses: one edit, with the latest count.
+	h.slack.RateLimit(chatUpdate, 1, 1)
+	tag(h.inbox, 1)
+	h.round(4)
+	tag(h.inbox, 1)
+	h.round(5)
+	if ups := ok(); len(ups) != 2 {
+		t.Fatalf("%d edits, want the two changes coalesced into one", len(ups))
+	}
+	assertContains(t, "the coalesced edit", messageText(t, h.current(ch, inc.TS)), "*5 contacts*")
+
+	// The resolve meets a 429: retried by the next round, never lost.
+	tag(h.inbox, -1)
+	h.round(6)
+	edits := len(ok())
+	h.slack.RateLimit(chatUpdate, 1, 1)
+	h.round(7)
+	if rec := h.alertState("a1"); len(rec.Resolves) != 1 || rec.State.MessageTS != "" {
+		t.Fatalf("the rate-limited resolve is not kept: %+v", rec)
+	}
+	if len(h.writes(postMessage, ch, inc.TS)) != 0 {
+		t.Error("the resolution reply came before the message said Resolved")
+	}
+	h.round(8)
+	if n := len(ok()); n != edits+1 {
+		t.Fatalf("%d edits, want the resolve's", n-edits)
+	}
+	assertContains(t, "the resolved message", messageText(t, h.current(ch, inc.TS)), "Resolved")
+	if n := len(h.writes(postMessage, ch, inc.TS)); n != 1 {
+		t.Errorf("%d thread replies, want the resolution once", n)
+	}
+	if rec := h.alertState("a1"); len(rec.Resolves) != 0 {
+		t.Errorf("the resolve is still pending: %+v", rec.Resolves)
+	}
+	h.round(9)
+	if n := len(h.writes(postMessage, ch, inc.TS)); n != 1 {
+		t.Errorf("%d thread replies after another round, want 1", n)
 	}
 }
