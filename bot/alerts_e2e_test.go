@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convertalk/inboxbot/bot/rules"
 	"github.com/convertalk/inboxbot/bot/rules/clocktest"
 	"github.com/convertalk/inboxbot/bot/slacktest"
 	"github.com/convertalk/inboxbot/bot/store"
@@ -338,6 +339,11 @@ func TestE2EAlertLife(t *testing.T) {
 	}
 	assertContains(t, "the second incident", messageText(t, posts[2]), "incident 2")
 	h.waitMetric(2, "inboxbot_alert_incidents_total", `event="opened"`)
+	h.waitMetric(2, "inboxbot_alert_notifications_total", `kind="post"`)
+	h.waitMetric(1, "inboxbot_alert_notifications_total", `kind="resolve"`)
+	if n := h.metric("inboxbot_alert_notifications_total", `kind="update"`); n != 2 {
+		t.Errorf("%v updates counted, want the count change and the ack", n)
+	}
 	// A click that carries the old incident (pressed before its message
 	// was edited) answers the clicker and changes nothing.
 	before := h.alertState("a1")
@@ -829,5 +835,141 @@ func TestE2EAlertActiveHours(t *testing.T) {
 	h.round(60)
 	if n := len(h.topLevel(ch)); n != 2 {
 		t.Errorf("%d top-level posts inside the hours, want the incident", n)
+	}
+}
+
+// TestE2EAlertNewBatches: a `new` rule batches the contacts found within
+// `wait` into one message, announces each once, and again only after it
+// stopped matching for `keep`.
+func TestE2EAlertNewBatches(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 2)
+	h.alertCommand("alert add new wait 2m keep 2m tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	tag(h.inbox, 1)
+	h.round(1) // the batch opens
+	tag(h.inbox, 1)
+	h.round(2)
+	if n := len(h.topLevel(ch)); n != 1 {
+		t.Fatalf("announced before wait: %d posts", n)
+	}
+	h.round(3) // wait since 15:01 has passed: one message for both
+	posts := h.topLevel(ch)
+	if len(posts) != 2 {
+		t.Fatalf("%d top-level posts, want the confirmation and one announcement", len(posts))
+	}
+	assertContains(t, "the batch", messageText(t, posts[1]), "2 new contacts match")
+	call, _ := h.callFor(postMessage, "channel", ch)
+	if !strings.Contains(call.Params["metadata"], alertEventType) {
+		t.Errorf("the announcement's metadata: %s", call.Params["metadata"])
+	}
+	h.waitMetric(1, "inboxbot_alert_notifications_total", `kind="announce"`)
+	h.round(6)
+	if n := len(h.topLevel(ch)); n != 2 {
+		t.Fatalf("announced twice: %d posts", n)
+	}
+
+	// A contact that stops matching for less than keep is not announced
+	// again; after keep, it is, alone.
+	all := tag(h.inbox, 0)
+	last := all[len(all)-1]
+	setTag := func(id string, on bool) {
+		h.inbox.UpdateContacts(func(cs []inboxtest.Contact) []inboxtest.Contact {
+			for i := range cs {
+				if cs[i].ID == id {
+					cs[i].Tags = slices.DeleteFunc(slices.Clone(cs[i].Tags), func(t string) bool { return t == alertTag })
+					if on {
+						cs[i].Tags = append(cs[i].Tags, alertTag)
+					}
+				}
+			}
+			return cs
+		})
+	}
+	setTag(last, false)
+	h.round(7)
+	setTag(last, true)
+	h.round(8)
+	h.round(11)
+	if n := len(h.topLevel(ch)); n != 2 {
+		t.Fatalf("a contact back within keep was announced again: %d posts", n)
+	}
+	setTag(last, false)
+	h.round(12)
+	h.round(15) // absent since 15:12 for more than keep: forgotten
+	setTag(last, true)
+	h.round(16)
+	h.round(18)
+	posts = h.topLevel(ch)
+	if len(posts) != 3 {
+		t.Fatalf("%d top-level posts, want a second announcement", len(posts))
+	}
+	assertContains(t, "the second batch", messageText(t, posts[2]), "1 new contact matches")
+}
+
+// TestE2EAlertInboxFailure: a round whose inbox request fails changes
+// nothing: the incident is not resolved, whatever keep says, and the
+// next good round carries on with the same message.
+func TestE2EAlertInboxFailure(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t, withConfig(func(c *Config) { c.InboxMaxAttempts = 1 }))
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 2)
+	h.alertCommand("alert add count>=2 keep 1m tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	h.round(1)
+	inc := h.topLevel(ch)[1]
+	h.inbox.SetFault(inboxtest.Status(503))
+	h.round(2)
+	h.round(3)
+	h.round(4)
+	h.waitMetric(3, "inboxbot_alert_evaluations_total", `result="error"`)
+	if rec := h.alertState("a1"); rec.State.MessageTS != inc.TS || len(rec.Resolves) != 0 {
+		t.Fatalf("an inbox outage changed the incident: %+v", rec)
+	}
+	if n := len(h.slack.Calls(chatUpdate)); n != 0 {
+		t.Errorf("%d edits during an inbox outage", n)
+	}
+	h.waitLog(3, "alert not evaluated: the inbox failed", "id", "a1")
+	h.inbox.ClearFaults()
+	tag(h.inbox, 1)
+	h.round(5)
+	assertContains(t, "the incident after the outage", messageText(t, h.current(ch, inc.TS)), "*3 contacts*")
+}
+
+// TestE2EAlertPostInFlightIsNotDoubled: while another round (a replica)
+// holds the post of an incident, rounds do not post it again; once the
+// hold has expired (its poster died), the incident is posted.
+func TestE2EAlertPostInFlightIsNotDoubled(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 1)
+	h.alertCommand("alert add count>=1 tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	// The state another replica leaves while its post is in flight.
+	at := e2eAnchor.Add(time.Minute)
+	st, _ := rules.Step(rules.AlertSpec{Kind: rules.AlertCount, Threshold: 1}, rules.AlertState{}, rules.Observation{Count: 1}, at)
+	err := h.bot.alerts.edit(h.ctx, "a1", func(r *alertRecord) bool {
+		r.State, r.Posting = st, &alertPosting{Incident: st.Incident, At: at}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.round(2)
+	h.round(3)
+	if n := len(h.topLevel(ch)); n != 1 {
+		t.Fatalf("%d top-level posts while another post is in flight, want none", n)
+	}
+	h.round(1 + int(postingTTL/time.Minute))
+	posts := h.topLevel(ch)
+	if len(posts) != 2 {
+		t.Fatalf("%d top-level posts after the hold expired, want the incident", len(posts))
+	}
+	if rec := h.alertState("a1"); rec.State.MessageTS != posts[1].TS || rec.Posting != nil {
+		t.Errorf("the post is not recorded: %+v", rec)
 	}
 }
