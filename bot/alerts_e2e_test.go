@@ -341,8 +341,9 @@ func TestE2EAlertLife(t *testing.T) {
 	h.waitMetric(2, "inboxbot_alert_incidents_total", `event="opened"`)
 	h.waitMetric(2, "inboxbot_alert_notifications_total", `kind="post"`)
 	h.waitMetric(1, "inboxbot_alert_notifications_total", `kind="resolve"`)
-	if n := h.metric("inboxbot_alert_notifications_total", `kind="update"`); n != 2 {
-		t.Errorf("%v updates counted, want the count change and the ack", n)
+	// Edits: 3 -> 4, the ack, 4 -> 0 while keep holds it firing.
+	if n := h.metric("inboxbot_alert_notifications_total", `kind="update"`); n != 3 {
+		t.Errorf("%v updates counted, want the two count changes and the ack", n)
 	}
 	// A click that carries the old incident (pressed before its message
 	// was edited) answers the clicker and changes nothing.
