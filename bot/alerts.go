@@ -572,12 +572,11 @@ func (s *alertService) unmute(ctx context.Context, channel, user string, ac *com
 
 // test evaluates a rule once and shows, ephemerally, what would be posted;
 // it posts nothing and saves nothing.
-func (s *alertService) test(ctx context.Context, channel, user string, ac *commands.AlertCommand) alertReply {
+func (s *alertService) test(ctx context.Context, _, user string, ac *commands.AlertCommand) alertReply {
 	r, t, err := s.svc.AlertTest(ctx, ac.Args, user, s.eval, s.now())
 	if err != nil {
 		return failure(failureResult(err), commands.Explain(err), err)
 	}
-	_ = channel
 	return alertReply{msg: commands.RenderAlertTest(r, t, s.renderOptions(true)), result: "ok"}
 }
 
