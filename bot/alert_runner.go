@@ -240,7 +240,7 @@ func (s *alertService) apply(ctx context.Context, r alertRule, res evalResult, n
 		s.log.Warn("alert state not stored: the store failed; the round's effects are not executed", "id", r.def.ID, "err", err)
 		return
 	}
-	s.observeStep(r, before.State, after.State, effects)
+	s.observeStep(r, before.State, after.State, effects, res.Count)
 	for _, e := range effects {
 		switch e.Kind {
 		case rules.EffectPost:
@@ -273,9 +273,9 @@ func batchEntries(old map[string]string, batch []string, users map[string]inbox.
 	return out
 }
 
-// observeStep logs a state transition (one line: rule id, from, to,
-// count; never customer data) and counts incidents.
-func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effects []rules.Effect) {
+// observeStep logs a state transition (one line: rule id, from, to, the
+// round's count; never customer data) and counts incidents.
+func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effects []rules.Effect, count int) {
 	if to.Incident > from.Incident {
 		s.metrics.alertIncidents.WithLabelValues("opened").Inc()
 	}
@@ -285,7 +285,7 @@ func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effec
 		}
 	}
 	if from.Phase != to.Phase {
-		attrs := []any{"id", r.def.ID, "from", from.Phase.String(), "to", to.Phase.String(), "count", to.LastCount}
+		attrs := []any{"id", r.def.ID, "from", from.Phase.String(), "to", to.Phase.String(), "count", count}
 		if to.Phase == rules.PhaseFiring || from.Phase == rules.PhaseFiring {
 			attrs = append(attrs, "incident", to.Incident)
 		}

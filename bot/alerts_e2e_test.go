@@ -324,7 +324,7 @@ func TestE2EAlertLife(t *testing.T) {
 	if c, _ := h.callFor(postMessage, "thread_ts", inc.TS); c.Params["reply_broadcast"] == "true" {
 		t.Error("the resolution reply is broadcast")
 	}
-	h.waitLog(1, "alert", "id", "a1", "from", "firing", "to", "inactive")
+	h.waitLog(1, "alert", "id", "a1", "from", "firing", "to", "inactive", "count", "0")
 	h.waitMetric(1, "inboxbot_alert_incidents_total", `event="resolved"`)
 	if rec := h.alertState("a1"); len(rec.Resolves) != 0 || rec.State.MessageTS != "" {
 		t.Errorf("the record after the resolve: %+v", rec)
