@@ -30,7 +30,10 @@ func TestAlertRecordRevisions(t *testing.T) {
 			st.Acked = rules.Acknowledgement{By: "U1", At: at}
 			return st
 		}, true},
-		{"a silence", func(st rules.AlertState) rules.AlertState { st.SilencedUntil, st.SilencedBy = at.Add(time.Hour), "U1"; return st }, true},
+		{"a silence", func(st rules.AlertState) rules.AlertState {
+			st.SilencedUntil, st.SilencedBy = at.Add(time.Hour), "U1"
+			return st
+		}, true},
 		{"a new incident", func(st rules.AlertState) rules.AlertState { st.Incident = 2; return st }, true},
 	}
 	for _, tt := range tests {
