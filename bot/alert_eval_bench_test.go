@@ -303,10 +303,11 @@ func benchRoundName(rules, queries int) string {
 }
 
 // BenchmarkAlertRound is one alert round of 20, 200 and 2,000 rules over
-// the 20 distinct queries of benchAlertQueries (and 2,000 over 200), against the fake inbox in
-// a child process answering each request in 300 ms, 4 requests in flight:
+// the 20 distinct queries of benchAlertQueries (and 2,000 over 200),
+// against the fake inbox in a child process answering each request in
+// 300 ms, 4 requests in flight:
 //
-//	go test -run '^$' -bench AlertRound -benchtime 3x ./bot/
+//	go test -run '^$' -bench 'AlertRound$' -benchtime 3x ./bot/
 //
 // Besides the wall time per round (ns/op) it reports the inbox requests
 // per round, the distinct (body, page) they asked (equal: one request per
