@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -163,7 +166,7 @@ func (s *alertService) runRound(ctx context.Context, at time.Time) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			s.apply(ctx, r, results[i], at)
+			s.apply(ctx, r, recs[r.def.ID], results[i], at)
 		})
 	}
 	for _, r := range idle {
@@ -178,13 +181,20 @@ func (s *alertService) runRound(ctx context.Context, at time.Time) {
 
 // apply feeds one rule's evaluation to the engine, stores the new state
 // atomically and executes the effects.
-func (s *alertService) apply(ctx context.Context, r alertRule, res evalResult, now time.Time) {
+//
+// known is the record as the round read it: a rule whose evaluation
+// failed, or changed nothing, goes to Slack only when that record has work
+// left. A count rule whose state did not change (the usual quiet rule) is
+// not written either: its last round only matters to active hours.
+func (s *alertService) apply(ctx context.Context, r alertRule, known alertRecord, res evalResult, now time.Time) {
 	if res.Err != nil {
 		// A failed evaluation changes nothing: an inbox outage never
 		// resolves an incident nor announces anyone.
 		s.metrics.alertEvaluations.WithLabelValues("error").Inc()
 		s.log.Warn("alert not evaluated: the inbox failed", "id", r.def.ID, "err", commands.Explain(res.Err))
-		s.settle(ctx, r)
+		if known.pending() {
+			s.settle(ctx, r)
+		}
 		return
 	}
 	s.metrics.alertEvaluations.WithLabelValues("ok").Inc()
@@ -200,12 +210,16 @@ func (s *alertService) apply(ctx context.Context, r alertRule, res evalResult, n
 	var before, after alertRecord
 	var effects []rules.Effect
 	err := s.edit(ctx, r.def.ID, func(rec *alertRecord) bool {
-		before = *rec
+		before, after = *rec, *rec
 		effects = nil
 		if rec.PausedWhy != "" {
 			return false
 		}
 		st, effs := rules.Step(r.spec, rec.State, obs, now)
+		if len(effs) == 0 && r.rule.Kind == commands.AlertCount && r.spec.Hours == nil && sameState(rec.State, st) &&
+			(st.Phase != rules.PhaseFiring || slices.Equal(rec.Lines, lines)) {
+			return false
+		}
 		rec.setState(st)
 		if st.Phase == rules.PhaseFiring {
 			rec.Lines = lines
@@ -241,15 +255,28 @@ func (s *alertService) apply(ctx context.Context, r alertRule, res evalResult, n
 		return
 	}
 	s.observeStep(r, before.State, after.State, effects, res.Count)
+	posted := false
 	for _, e := range effects {
 		switch e.Kind {
 		case rules.EffectPost:
 			s.postIncident(ctx, r, after)
+			posted = true // what changed while it was posted is edited now
 		case rules.EffectReply:
 			s.remind(ctx, r, after, e)
 		}
 	}
-	s.settle(ctx, r)
+	if posted || after.pending() {
+		s.settle(ctx, r)
+	}
+}
+
+// sameState reports whether a step changed nothing but the time of the
+// last round.
+func sameState(a, b rules.AlertState) bool {
+	a.LastEvaluated = b.LastEvaluated
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && bytes.Equal(x, y)
 }
 
 // batchEntries keeps the entry lines of the contacts waiting in batch: the

@@ -235,6 +235,9 @@ func TestE2EAlertLife(t *testing.T) {
 	if n := len(h.posts(ch)); n != 1 {
 		t.Fatalf("%d posts after a quiet round", n)
 	}
+	if rec := h.alertState("a1"); !rec.State.LastEvaluated.IsZero() {
+		t.Errorf("a round that changed nothing rewrote the state: %+v", rec.State)
+	}
 	tagged := tag(h.inbox, 3)
 	h.round(2)
 	posts := h.topLevel(ch)
