@@ -36,8 +36,10 @@ type BotOptions struct {
 	Now           func() time.Time
 	Logger        *slog.Logger
 	Build         BuildInfo
-	// SchedulerClock is the digest scheduler's clock (default: the system
-	// clock); tests pass a fake one to run schedules without waiting.
+	// SchedulerClock is the clock of the digest scheduler and of the alerts
+	// (their rounds, acks, snoozes and mutes); default: the system clock
+	// for the digests, Now on real timers for the alerts. Tests pass a
+	// fake one to run schedules and rounds without waiting.
 	SchedulerClock rules.Clock
 	// Reload delivers SIGHUP: RULES_FILE is read again.
 	Reload <-chan os.Signal
