@@ -348,7 +348,9 @@ func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertR
 		return
 	}
 	s.metrics.alertNotifications.WithLabelValues("post").Inc()
+	duplicate := false
 	err = s.edit(ctx, r.def.ID, func(cur *alertRecord) bool {
+		duplicate = false
 		if cur.Posting != nil && cur.Posting.Incident == inc {
 			cur.Posting = nil
 		}
@@ -361,7 +363,9 @@ func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertR
 				cur.Rev++ // acked or changed while posting: edit it
 			}
 		case st.Incident == inc && st.Phase == rules.PhaseFiring:
-			// Another replica recorded its own post: leave it.
+			// Another replica recorded its own post meanwhile (its hold
+			// had expired): this one is a duplicate.
+			duplicate = true
 		default:
 			// It resolved (or a newer incident opened) before the ts
 			// was stored: resolve this message too.
@@ -376,6 +380,12 @@ func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertR
 	})
 	if err != nil {
 		s.log.Warn("alert message ts not stored: the store failed", "id", r.def.ID, "incident", inc, "err", err)
+	}
+	if duplicate {
+		if _, _, err := s.post.api.DeleteMessageContext(ctx, channel, ts); err != nil {
+			s.metrics.slackErrors.WithLabelValues("chat.delete", slackErrorCode(err)).Inc()
+			s.log.Warn("a duplicate alert message could not be deleted", "id", r.def.ID, "incident", inc, "reason", slackErrorCode(err))
+		}
 	}
 }
 

@@ -977,3 +977,37 @@ func TestE2EAlertPostInFlightIsNotDoubled(t *testing.T) {
 		t.Errorf("the post is not recorded: %+v", rec)
 	}
 }
+
+// TestE2EAlertDuplicatePostIsDeleted: a post that finds the incident
+// already posted by another replica (its hold expired while this one was
+// slow) deletes itself; the incident keeps the first message.
+func TestE2EAlertDuplicatePostIsDeleted(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 1)
+	h.alertCommand("alert add count>=1 tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	h.round(1)
+	first := h.topLevel(ch)[1]
+	a, err := h.bot.alerts.get(h.ctx, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.bot.alerts.parse(a, h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := h.alertState("a1")
+	h.bot.alerts.postIncident(h.ctx, r, rec) // the slow replica's post lands now
+	posts := h.topLevel(ch)
+	if len(posts) != 3 {
+		t.Fatalf("%d top-level posts, want the duplicate recorded", len(posts))
+	}
+	if m := h.current(ch, posts[2].TS); !m.Deleted {
+		t.Error("the duplicate post was not deleted")
+	}
+	if st := h.alertState("a1").State; st.MessageTS != first.TS {
+		t.Errorf("the incident's message is %s, want the first %s", st.MessageTS, first.TS)
+	}
+}
