@@ -113,17 +113,7 @@ func (s *digestService) add(ctx context.Context, channel, user string, dc *comma
 	if err != nil {
 		return failure("store_error", "The digest could not be saved (the state store failed); try again.", err)
 	}
-	d := commands.Digest{
-		ID:        digestIDPrefix + strconv.FormatInt(n, 10),
-		Channel:   channel,
-		Schedule:  a.Schedule.String(),
-		Query:     a.Query.WithPage(1).Canonical(),
-		Title:     a.Title,
-		Quiet:     a.Quiet,
-		CreatedBy: user,
-		CreatedAt: now,
-		Source:    commands.DigestSourceSlack,
-	}
+	d := commands.NewDigest(a, digestIDPrefix+strconv.FormatInt(n, 10), channel, user, now)
 	confirm := commands.RenderDigestAdded(d, a.Schedule.Describe(), a.Schedule.NextN(now, 3), s.svc.RenderOptions(false))
 	if _, err := s.post.post(ctx, channel, confirm, nil); err != nil {
 		if _, gone := channelGone(err); gone {

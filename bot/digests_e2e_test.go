@@ -113,6 +113,10 @@ func TestE2EDigestAddListRunRemove(t *testing.T) {
 		t.Errorf("confirmation:\n got %q\nwant %q", confirm.Text, want.Text)
 	}
 	assertContains(t, "the confirmation", messageText(t, confirm), "d1")
+	if d.Words == "" {
+		t.Error("the saved digest has no query in words (NewDigest not used)")
+	}
+	assertContains(t, "the confirmation", messageText(t, confirm), d.Words)
 	if ids := messageContacts(t, confirm); len(ids) != 0 {
 		t.Errorf("the confirmation shows contacts: %v", ids)
 	}

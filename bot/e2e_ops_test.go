@@ -281,7 +281,10 @@ func TestMainRunStopsOnInvalidAppToken(t *testing.T) {
 	slack := slacktest.New(t, slacktest.WithOpenError("invalid_auth"))
 	inboxHTTP := httptest.NewServer(inboxtest.New(inboxtest.WithAnchor(e2eAnchor)))
 	t.Cleanup(inboxHTTP.Close)
-	cleanEnv(t, mainEnv(slack, inboxHTTP.URL))
+	env := mainEnv(slack, inboxHTTP.URL)
+	// run opens the store before Slack refuses: not the default file in the package directory.
+	env["STORE_URL"] = "bolt://" + filepath.Join(t.TempDir(), "inboxbot.db")
+	cleanEnv(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
 	err := Main(ctx, []string{"run"}, IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, BuildInfo{Version: "test"})

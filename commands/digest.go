@@ -90,7 +90,7 @@ func NewDigest(add DigestAdd, id, channel, createdBy string, now time.Time) Dige
 		ID:        id,
 		Channel:   channel,
 		Schedule:  add.Schedule.String(),
-		Query:     add.Query.Canonical(),
+		Query:     add.Query.WithPage(1).Canonical(), // a digest starts at the first page
 		Words:     add.Query.Words(),
 		Title:     add.Title,
 		Quiet:     add.Quiet,

@@ -54,6 +54,11 @@ type ScanResult struct {
 func Scan(ctx context.Context, src inbox.Source, q *Query, now time.Time, opt ScanOptions, fn func(inbox.User) bool) (ScanResult, error) {
 	var res ScanResult
 	budget := &pageBudget{src: src, first: 1, max: opt.MaxPages}
+	if opt.Limit > 0 && !q.HasPredicate() {
+		// Every contact matches: Limit+1 contacts (the one that tells
+		// "5,000+") are all the pages needed, and look-ahead stops there.
+		budget.need = opt.Limit + 1
+	}
 	walk := inbox.Pages(ctx, budget, q.WithPage(1).Filter(), max(opt.Concurrency, 1)-1)
 	err := scanPages(walk, q, now, opt, fn, &res, budget)
 	// Pages has returned: every fetch it started is done and counted.
@@ -106,9 +111,15 @@ var errPageBudget = errors.New("commands: scan: page budget spent")
 // refuses, without asking src, the pages past first+max-1 (max 0: none):
 // look-ahead never fetches beyond a scan's bound.
 type pageBudget struct {
-	src      inbox.Source
-	first    int
-	max      int
+	src   inbox.Source
+	first int
+	max   int
+	// need, when set, is how many contacts the scan can use at most (every
+	// contact matching); once a full page tells the page size, the pages
+	// past those needed are refused like pages past max, so that a bounded
+	// count costs exactly its pages.
+	need     int
+	needMax  atomic.Int64 // pages needed; 0 not known yet, -1 unknowable
 	requests atomic.Int64
 }
 
@@ -116,6 +127,26 @@ func (b *pageBudget) Users(ctx context.Context, f inbox.Filter) (*inbox.Page, er
 	if b.max > 0 && f.Page >= b.first+b.max {
 		return nil, fmt.Errorf("page %d: %w", f.Page, errPageBudget)
 	}
+	if n := b.needMax.Load(); n > 0 && f.Page >= b.first+int(n) {
+		return nil, fmt.Errorf("page %d: %w", f.Page, errPageBudget)
+	}
 	b.requests.Add(1)
-	return b.src.Users(ctx, f)
+	p, err := b.src.Users(ctx, f)
+	if err == nil && b.need > 0 {
+		b.learn(p)
+	}
+	return p, err
+}
+
+// learn sets the pages needed from the first full page that comes back. A
+// page with items that are not contacts makes the count of contacts per
+// page unknowable, and the bound is dropped.
+func (b *pageBudget) learn(p *inbox.Page) {
+	n := len(p.Users) + p.Skipped
+	switch {
+	case p.Skipped > 0:
+		b.needMax.Store(-1)
+	case n > 0 && !p.Last:
+		b.needMax.CompareAndSwap(0, int64((b.need+n-1)/n))
+	}
 }

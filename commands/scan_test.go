@@ -162,3 +162,40 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 }
+
+// TestScanBoundedCountCostsItsPages: a count bounded by Limit over a query
+// the server answers alone costs exactly the pages that hold Limit+1
+// contacts, however many pages look-ahead keeps in flight (issue 8: a
+// digest of 10,000 contacts asks 251 pages, not 254). With a client-side
+// predicate the pages needed cannot be known, and the count is still right.
+func TestScanBoundedCountCostsItsPages(t *testing.T) {
+	tests := []struct {
+		query        string
+		limit, conc  int
+		wantRequests int // 0: not checked
+		wantMatched  int
+		wantCapped   bool
+	}{
+		{"everyone", 100, 4, 6, 100, true},  // 101 contacts: pages 1-6 of 20
+		{"everyone", 99, 4, 5, 99, true},    // 100 contacts: pages 1-5
+		{"everyone", 100, 1, 6, 100, true},  // one page at a time
+		{"everyone", 400, 4, 0, 300, false}, // the end comes first
+		{"unassigned", 50, 4, 0, 50, true},
+	}
+	for _, tt := range tests {
+		srv, client := askFixture(t, 300, 20)
+		srv.SetLatency(10 * time.Millisecond) // so that look-ahead is in flight
+		q := mustParse(t, tt.query)
+		if tt.query == "everyone" {
+			q = mustParse(t, "")
+		}
+		_, res := collect(t, client, q, ScanOptions{Limit: tt.limit, Concurrency: tt.conc})
+		if res.Matched != tt.wantMatched || res.Capped != tt.wantCapped || res.Truncated {
+			t.Errorf("%s limit %d: matched %d capped %v truncated %v; want %d %v false",
+				tt.query, tt.limit, res.Matched, res.Capped, res.Truncated, tt.wantMatched, tt.wantCapped)
+		}
+		if got := srv.Count(); tt.wantRequests > 0 && got != tt.wantRequests {
+			t.Errorf("%s limit %d, %d in flight: %d inbox requests, want exactly %d", tt.query, tt.limit, tt.conc, got, tt.wantRequests)
+		}
+	}
+}
