@@ -666,10 +666,14 @@ func (s *Service) AlertTest(ctx context.Context, args, slackUser string, ev *eva
 		return r, t, nil
 	}
 	t.Holds = r.Fires(res.Count) || res.Capped && res.Count >= r.Threshold
-	if t.Holds && r.For == 0 {
+	if t.Holds {
 		o := s.RenderOptions(false)
 		o.Now = now
-		st, effects := rules.Step(ar.spec, rules.AlertState{}, observation(ar, res), now)
+		// What it posts when it fires: with `for`, once the condition held
+		// that long; the message is the same, from now's count.
+		spec := ar.spec
+		spec.For = 0
+		st, effects := rules.Step(spec, rules.AlertState{}, observation(ar, res), now)
 		for _, e := range effects {
 			if e.Kind == rules.EffectPost {
 				t.Would = commands.RenderAlertIncident(alertView(ar, incidentView(st), commands.AlertSummaryLines(res.Users, o)), o)

@@ -73,6 +73,7 @@ func TestCLIQuery(t *testing.T) {
 		{"schedule needs a schedule", []string{"schedule"}, 2, []string{`inboxbot schedule "weekdays 09:00"`}},
 		{"alerts are managed in Slack", []string{"query", "alerts", "mute", "a1", "1h"}, 2, []string{"alert mute works in Slack"}},
 		{"alert test", []string{"query", "alert", "test", "count>=1", "online"}, 0, []string{"The condition holds", "It would post:", "[Ack]"}},
+		{"alert test of a rule with for", []string{"query", "alert", "test", "count>=1", "for", "10m", "online"}, 0, []string{"if it still holds in 10m", "When it fires, it would post:", "[Ack]"}},
 		{"a mistyped sub-command is corrected", []string{"query", "digset", "list"}, 2, []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
 		{"help alert lists the alert verbs", []string{"query", "help", "alert"}, 0, []string{"/inbox alert: ", "/inbox alert add", "/inbox alert unmute ID", "/inbox alert test"}},
 		{"a bare digest is its help", []string{"query", "digest"}, 0, []string{"/inbox digest preview"}},

@@ -600,11 +600,20 @@ func AlertTestText(r AlertRule, t AlertTest, o RenderOptions) string {
 		b.WriteString("Nothing would be posted now.\n")
 		return b.String()
 	}
-	b.WriteString("It would post:\n")
+	b.WriteString(wouldPostHead(r) + ":\n")
 	for _, line := range strings.Split(MessagePlainText(t.Would), "\n") {
 		b.WriteString("  | " + line + "\n")
 	}
 	return b.String()
+}
+
+// wouldPostHead introduces the message of a test: posted now, or once a
+// rule with `for` has held that long.
+func wouldPostHead(r AlertRule) string {
+	if r.Kind == AlertCount && r.For > 0 {
+		return "When it fires, it would post"
+	}
+	return "It would post"
 }
 
 func ifEmpty(s, alt string) string {
@@ -623,7 +632,7 @@ func RenderAlertTest(r AlertRule, t AlertTest, o RenderOptions) Message {
 	if len(t.Would.Blocks) == 0 && t.Would.Text == "" {
 		blocks = append(blocks, contextBlock(blockAlertPreview, "Nothing would be posted now."))
 	} else {
-		quoted := "*It would post:*\n" + quoteMrkdwn(previewMrkdwn(t.Would))
+		quoted := "*" + wouldPostHead(r) + ":*\n" + quoteMrkdwn(previewMrkdwn(t.Would))
 		blocks = append(blocks, sectionBlock(blockAlertPreview, Truncate(quoted, maxSectionText)))
 	}
 	return Message{Text: alertTestHead(r, t, false), Blocks: blocks}
