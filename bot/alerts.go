@@ -502,14 +502,39 @@ func (s *alertService) remove(ctx context.Context, channel, user string, ac *com
 	if a.Source == commands.AlertSourceFile {
 		return notice("file_rule", commands.AlertFileRule(a.ID))
 	}
+	rec, recErr := s.record(ctx, a.ID)
 	if err := s.st.Delete(ctx, alertKind, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return failure("store_error", "The alert could not be removed (the state store failed); try again.", err)
+	}
+	if recErr == nil {
+		s.closeRemoved(ctx, a, rec)
 	}
 	if err := s.st.Delete(ctx, alertStateKind, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("alert state not removed: the store failed", "id", a.ID, "err", err)
 	}
 	s.log.Info("alert removed", "id", a.ID)
 	return notice("ok", commands.AlertRemoved(a.ID))
+}
+
+// closeRemoved edits the open incident's message of a removed alert to
+// its end (no buttons left to click), best effort: the alert is gone
+// whatever Slack answers.
+func (s *alertService) closeRemoved(ctx context.Context, a commands.Alert, rec alertRecord) {
+	st := rec.State
+	if st.Phase != rules.PhaseFiring || st.MessageTS == "" || rec.Channel == "" {
+		return
+	}
+	r, err := s.parse(a, s.now())
+	if err != nil {
+		return
+	}
+	defer s.lock(a.ID)()
+	v := incidentView(st)
+	v.ResolvedAt = s.now()
+	msg := commands.RenderAlertIncident(alertView(r, v, rec.Lines), s.renderOptions(false))
+	if err := s.post.update(ctx, rec.Channel, st.MessageTS, msg); err != nil {
+		s.log.Warn("the removed alert's message was not closed", "id", a.ID, "err", err)
+	}
 }
 
 // mute silences an alert for a while (rules.Mute): the open incident's

@@ -393,6 +393,10 @@ func TestE2EAlertListMuteUnmute(t *testing.T) {
 	}
 	r = h.answer(h.alertCommand("alert remove a1"))
 	assertContains(t, "remove", answerText(t, r), commands.AlertRemoved("a1"))
+	// The open incident's message is closed: no button left to click.
+	if ids := actionIDs(t, h.current(ch, inc.TS)); len(ids) != 0 {
+		t.Errorf("the removed alert's message still offers %v", ids)
+	}
 	if _, err := h.bot.alerts.get(h.ctx, "a1"); err == nil {
 		t.Error("a1 is still there after remove")
 	}
