@@ -331,7 +331,7 @@ func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effec
 func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertRecord) {
 	unlock := s.lock(r.def.ID)
 	defer unlock()
-	view := incidentView(rec.State)
+	view := rec.State.View()
 	inc := view.Incident
 	channel := r.def.Channel
 	msg := commands.RenderAlertIncident(alertView(r, view, rec.Lines), s.renderOptions(false))
@@ -359,7 +359,7 @@ func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertR
 		case st.Incident == inc && st.Phase == rules.PhaseFiring && st.MessageTS == "":
 			st.MessageTS = ts
 			cur.State, cur.Channel, cur.Shown = st, channel, cur.Rev
-			if !sameView(incidentView(st), view) {
+			if !st.View().Equal(view) {
 				cur.Rev++ // acked or changed while posting: edit it
 			}
 		case st.Incident == inc && st.Phase == rules.PhaseFiring:
@@ -436,7 +436,7 @@ func (s *alertService) settle(ctx context.Context, r alertRule) {
 // Slack refused (the record stays dirty).
 func (s *alertService) flush(ctx context.Context, r alertRule, rec alertRecord) bool {
 	ts, rev := rec.State.MessageTS, rec.Rev
-	msg := commands.RenderAlertIncident(alertView(r, incidentView(rec.State), rec.Lines), s.renderOptions(false))
+	msg := commands.RenderAlertIncident(alertView(r, rec.State.View(), rec.Lines), s.renderOptions(false))
 	if err := s.post.update(ctx, rec.Channel, ts, msg); err != nil {
 		s.slackFailed(ctx, r, "chat.update", err)
 		return false

@@ -109,33 +109,10 @@ func (r *alertRecord) pending() bool {
 	return r.dirty() || len(r.Resolves) > 0 || len(r.Announces) > 0
 }
 
-// incidentView is what the state's open incident shows (the engine's own
-// view of it is unexported; this mirrors it field for field).
-func incidentView(st rules.AlertState) rules.IncidentView {
-	return rules.IncidentView{
-		Incident:      st.Incident,
-		Count:         st.LastCount,
-		Capped:        st.LastCapped,
-		Contacts:      st.LastContacts,
-		FiringSince:   st.FiringSince,
-		Acked:         st.Acked,
-		SilencedUntil: st.SilencedUntil,
-		SilencedBy:    st.SilencedBy,
-	}
-}
-
-// sameView reports whether two views show the same.
-func sameView(a, b rules.IncidentView) bool {
-	return a.Incident == b.Incident && a.Count == b.Count && a.Capped == b.Capped &&
-		slices.Equal(a.Contacts, b.Contacts) && a.FiringSince.Equal(b.FiringSince) &&
-		a.Acked.By == b.Acked.By && a.Acked.At.Equal(b.Acked.At) &&
-		a.SilencedUntil.Equal(b.SilencedUntil) && a.SilencedBy == b.SilencedBy && a.ResolvedAt.Equal(b.ResolvedAt)
-}
-
 // setState replaces the record's engine state, counting a change of what
 // the open incident's message shows (the engine's own rule for Update).
 func (r *alertRecord) setState(st rules.AlertState) {
-	if !sameView(incidentView(r.State), incidentView(st)) {
+	if !r.State.View().Equal(st.View()) {
 		r.Rev++
 	}
 	r.State = st
@@ -529,7 +506,7 @@ func (s *alertService) closeRemoved(ctx context.Context, a commands.Alert, rec a
 		return
 	}
 	defer s.lock(a.ID)()
-	v := incidentView(st)
+	v := st.View()
 	v.ResolvedAt = s.now()
 	msg := commands.RenderAlertIncident(alertView(r, v, rec.Lines), s.renderOptions(false))
 	if err := s.post.update(ctx, rec.Channel, st.MessageTS, msg); err != nil {
@@ -701,7 +678,7 @@ func (s *Service) AlertTest(ctx context.Context, args, slackUser string, ev *eva
 		st, effects := rules.Step(spec, rules.AlertState{}, observation(ar, res), now)
 		for _, e := range effects {
 			if e.Kind == rules.EffectPost {
-				t.Would = commands.RenderAlertIncident(alertView(ar, incidentView(st), commands.AlertSummaryLines(res.Users, o)), o)
+				t.Would = commands.RenderAlertIncident(alertView(ar, st.View(), commands.AlertSummaryLines(res.Users, o)), o)
 			}
 		}
 	}

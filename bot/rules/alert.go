@@ -230,8 +230,8 @@ type IncidentView struct {
 	ResolvedAt    time.Time // zero while firing; ResolvedAt-FiringSince is how long it fired
 }
 
-// equal reports whether two views show the same.
-func (v IncidentView) equal(o IncidentView) bool {
+// Equal reports whether two views show the same: what decides an Update.
+func (v IncidentView) Equal(o IncidentView) bool {
 	return v.Incident == o.Incident && v.Count == o.Count && v.Capped == o.Capped &&
 		slices.Equal(v.Contacts, o.Contacts) && v.FiringSince.Equal(o.FiringSince) &&
 		v.Acked.By == o.Acked.By && v.Acked.At.Equal(o.Acked.At) &&
@@ -252,8 +252,8 @@ type Effect struct {
 	Contacts []string
 }
 
-// view is what the state's incident message shows.
-func (st AlertState) view() IncidentView {
+// View is what the state's incident message shows (open, or as it was when it resolved, without ResolvedAt).
+func (st AlertState) View() IncidentView {
 	return IncidentView{
 		Incident:      st.Incident,
 		Count:         st.LastCount,
@@ -305,7 +305,7 @@ func Step(spec AlertSpec, st AlertState, obs Observation, now time.Time) (AlertS
 }
 
 func stepCount(spec AlertSpec, st AlertState, obs Observation, now time.Time, gap bool) (AlertState, []Effect) {
-	shown := st.view()
+	shown := st.View()
 	st.expireSilence(now)
 	holds := spec.holds(obs.Count)
 	var effects []Effect
@@ -341,12 +341,12 @@ func stepCount(spec AlertSpec, st AlertState, obs Observation, now time.Time, ga
 			// Not posted yet: silenced when it opened, or the post failed.
 			return st, notifyOpen(spec, &st, now)
 		}
-		if v := st.view(); !v.equal(shown) {
+		if v := st.View(); !v.Equal(shown) {
 			effects = append(effects, Effect{Kind: EffectUpdate, MessageTS: st.MessageTS, View: v})
 		}
 		if remindDue(spec, st, now) {
 			st.LastNotified = now
-			effects = append(effects, Effect{Kind: EffectReply, MessageTS: st.MessageTS, Mention: spec.Notify, View: st.view()})
+			effects = append(effects, Effect{Kind: EffectReply, MessageTS: st.MessageTS, Mention: spec.Notify, View: st.View()})
 		}
 	}
 	return st, effects
@@ -374,7 +374,7 @@ func notifyOpen(spec AlertSpec, st *AlertState, now time.Time) []Effect {
 		return nil
 	}
 	st.LastNotified = now
-	return []Effect{{Kind: EffectPost, Mention: spec.Notify, View: st.view()}}
+	return []Effect{{Kind: EffectPost, Mention: spec.Notify, View: st.View()}}
 }
 
 // remindDue reports whether a reminder is due: firing with the condition
@@ -392,7 +392,7 @@ func remindDue(spec AlertSpec, st AlertState, now time.Time) bool {
 func resolve(st AlertState, now time.Time) (AlertState, []Effect) {
 	var effects []Effect
 	if st.MessageTS != "" {
-		v := st.view()
+		v := st.View()
 		v.ResolvedAt = now
 		effects = []Effect{{Kind: EffectResolve, MessageTS: st.MessageTS, View: v}}
 	}
@@ -527,5 +527,5 @@ func updateShown(st AlertState) []Effect {
 	if st.Phase != PhaseFiring || st.MessageTS == "" {
 		return nil
 	}
-	return []Effect{{Kind: EffectUpdate, MessageTS: st.MessageTS, View: st.view()}}
+	return []Effect{{Kind: EffectUpdate, MessageTS: st.MessageTS, View: st.View()}}
 }
