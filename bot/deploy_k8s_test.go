@@ -780,6 +780,21 @@ func TestDockerImageRunsAsNonRoot(t *testing.T) {
 			addr = value
 		}
 	}
+	for _, e := range final.all("ENV") {
+		if v, ok := strings.CutPrefix(e, "STORE_URL=bolt://"); ok {
+			// The image's user must be able to create the file: its
+			// directory is copied in with that owner.
+			dir := filepath.Dir(v)
+			owned := false
+			for _, c := range final.all("COPY") {
+				f := strings.Fields(c)
+				owned = owned || (f[len(f)-1] == dir && slices.Contains(f, "--chown="+user))
+			}
+			if !owned {
+				t.Errorf("STORE_URL=bolt://%s: the final stage does not COPY %s with --chown=%s", v, dir, user)
+			}
+		}
+	}
 	if exp := final.all("EXPOSE"); !slices.Contains(exp, addrPort(t, addr)) {
 		t.Errorf("the image exposes %v; HTTP_ADDR %q listens on %s", exp, addr, addrPort(t, addr))
 	}
