@@ -969,17 +969,16 @@ func TestRulesExampleLoads(t *testing.T) {
 	}
 }
 
-// metricNames are the series the bot exports: the names in metrics.go's
-// metric options (histograms as _bucket, _sum and _count) and those of the
-// Go and process collectors it registers.
-func metricNames(t *testing.T) map[string]bool {
+// metricOpts returns the metrics metrics.go declares: each name with the
+// kind of its options (CounterOpts, HistogramOpts...).
+func metricOpts(t *testing.T) map[string]string {
 	t.Helper()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "metrics.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := map[string]bool{}
+	opts := map[string]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		lit, ok := n.(*ast.CompositeLit)
 		if !ok {
@@ -994,23 +993,33 @@ func metricNames(t *testing.T) map[string]bool {
 			if !ok || fmt.Sprint(kv.Key) != "Name" {
 				continue
 			}
-			bl, ok := kv.Value.(*ast.BasicLit)
-			if !ok {
-				continue
-			}
-			name, _ := strconv.Unquote(bl.Value)
-			names[name] = true
-			if sel.Sel.Name == "HistogramOpts" || sel.Sel.Name == "SummaryOpts" {
-				names[name+"_sum"], names[name+"_count"] = true, true
-			}
-			if sel.Sel.Name == "HistogramOpts" {
-				names[name+"_bucket"] = true
+			if bl, ok := kv.Value.(*ast.BasicLit); ok {
+				name, _ := strconv.Unquote(bl.Value)
+				opts[name] = sel.Sel.Name
 			}
 		}
 		return true
 	})
-	if len(names) < 10 {
-		t.Fatalf("metrics.go names %d metrics: the parser no longer reads them", len(names))
+	if len(opts) < 10 {
+		t.Fatalf("metrics.go names %d metrics: the parser no longer reads them", len(opts))
+	}
+	return opts
+}
+
+// metricNames are the series the bot exports: the names in metrics.go's
+// metric options (histograms as _bucket, _sum and _count) and those of the
+// Go and process collectors it registers.
+func metricNames(t *testing.T) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for name, kind := range metricOpts(t) {
+		names[name] = true
+		if kind == "HistogramOpts" || kind == "SummaryOpts" {
+			names[name+"_sum"], names[name+"_count"] = true, true
+		}
+		if kind == "HistogramOpts" {
+			names[name+"_bucket"] = true
+		}
 	}
 	fams, err := NewMetrics().registry.Gather()
 	if err != nil {
@@ -1021,6 +1030,47 @@ func metricNames(t *testing.T) map[string]bool {
 		names[name], names[name+"_sum"], names[name+"_count"], names[name+"_bucket"] = true, true, true, true
 	}
 	return names
+}
+
+// TestREADMEMetricsAreTheCodes: the README's table of metrics (Operating
+// it) names each metric metrics.go declares, and no other.
+func TestREADMEMetricsAreTheCodes(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := slices.Index(lines, "## Operating it")
+	if start < 0 {
+		t.Fatal("README.md has no \"## Operating it\" section")
+	}
+	header := slices.Index(lines[start:], "| metric | labels | meaning |")
+	if header < 0 {
+		t.Fatal("Operating it has no | metric | labels | meaning | table")
+	}
+	documented := map[string]int{}
+	for i := start + header + 2; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
+		m := regexp.MustCompile("^\\| `([a-z_:]+)` \\|").FindStringSubmatch(lines[i])
+		if m == nil {
+			t.Errorf("README.md:%d: a row without a metric name: %s", i+1, lines[i])
+			continue
+		}
+		if _, dup := documented[m[1]]; dup {
+			t.Errorf("README.md:%d: %s is already in the table", i+1, m[1])
+		}
+		documented[m[1]] = i + 1
+	}
+	declared := metricOpts(t)
+	for name, line := range documented {
+		if _, ok := declared[name]; !ok {
+			t.Errorf("README.md:%d documents %s, which metrics.go does not declare", line, name)
+		}
+	}
+	for name := range declared {
+		if _, ok := documented[name]; !ok {
+			t.Errorf("metrics.go declares %s, which the README's metrics table (Operating it) does not document", name)
+		}
+	}
 }
 
 // externalMetrics are series the rules may use that are not the bot's:
