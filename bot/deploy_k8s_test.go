@@ -506,12 +506,18 @@ func addrPort(t *testing.T, addr string) string {
 	return port
 }
 
-// drainBound is how long the bot may take to stop after SIGTERM: the drain
-// of in-flight work, then closing Socket Mode.
+// noteBound is tellUser's timeout: a note to a user (busy, crashed) still
+// being posted at shutdown is waited for up to this.
+const noteBound = 10 * time.Second
+
+// drainBound is how long the bot may take to stop after SIGTERM, at worst
+// (Bot.Run): the digest posts in flight (DrainTimeout), then the commands
+// and clicks in flight (DrainTimeout again), the notes to users, then
+// closing Socket Mode.
 func drainBound() time.Duration {
 	var o BotOptions
 	o.defaults()
-	return o.DrainTimeout + socketCloseTimeout
+	return 2*o.DrainTimeout + noteBound + socketCloseTimeout
 }
 
 // TestK8sWorkloadsAreSafe: the probes ask the paths ops.go serves, on
