@@ -942,10 +942,17 @@ func TestSystemdGivesTheDrainTime(t *testing.T) {
 	}
 }
 
-// TestRulesExampleLoads: deploy/rules.example.yaml loads as the bot loads
-// RULES_FILE, each alert's rule included, and declares digests and alerts.
+// TestRulesExampleLoads: deploy/rules.example.yaml and the Kubernetes copy
+// load as the bot loads RULES_FILE, each alert's rule included, and declare
+// digests and alerts of both kinds.
 func TestRulesExampleLoads(t *testing.T) {
-	data, err := os.ReadFile("../deploy/rules.example.yaml")
+	for _, file := range []string{"../deploy/rules.example.yaml", "../deploy/k8s/rules.yaml"} {
+		t.Run(filepath.Base(filepath.Dir(file)), func(t *testing.T) { rulesFileLoads(t, file) })
+	}
+}
+
+func rulesFileLoads(t *testing.T, file string) {
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -956,7 +963,7 @@ func TestRulesExampleLoads(t *testing.T) {
 	}
 	rf, err := commands.ParseRulesFile(data, env)
 	if err != nil {
-		t.Fatalf("deploy/rules.example.yaml: %v", err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	if len(rf.Digests) < 1 || len(rf.Alerts) < 2 {
 		t.Fatalf("the example declares %d digests and %d alerts; want digests and both kinds of alert", len(rf.Digests), len(rf.Alerts))
