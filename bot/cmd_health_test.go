@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -107,4 +108,26 @@ func TestHealthTimesOut(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("health took %s with --timeout 200ms", d)
 	}
+}
+
+// FuzzHealthURL: any HTTP_ADDR gives a configuration error or an http URL
+// of /healthz on a fixed port, never a panic or another path.
+func FuzzHealthURL(f *testing.F) {
+	for _, s := range []string{":8080", "0.0.0.0:9090", "[::]:1", "host:65535", ":0", "a:b:c", "[::1", ":+80", "ho st:80", "x/y:80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		got, err := healthURL(addr, "/healthz")
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Var != "HTTP_ADDR" {
+				t.Fatalf("healthURL(%q): %v, not a ConfigError of HTTP_ADDR", addr, err)
+			}
+			return
+		}
+		u, perr := url.Parse(got)
+		if perr != nil || u.Scheme != "http" || u.Path != "/healthz" || u.Port() == "" || u.Port() == "0" || u.RawQuery != "" {
+			t.Fatalf("healthURL(%q) = %q (%v)", addr, got, perr)
+		}
+	})
 }

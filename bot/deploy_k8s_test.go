@@ -952,6 +952,7 @@ func TestRulesExampleLoads(t *testing.T) {
 }
 
 func rulesFileLoads(t *testing.T, file string) {
+	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
