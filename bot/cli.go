@@ -94,6 +94,7 @@ func subcommands() []subcommand {
 		{"demo-api", "serve the demo inbox API over HTTP: demo-api [--addr 127.0.0.1:8088]", (*cli).demoAPI},
 		{"schedule", `a schedule in words and its next run times: schedule [-n 5] "weekdays 09:00"`, (*cli).schedule},
 		{"check", "report every configuration problem, then test Slack (auth.test, Socket Mode hello), the inbox and HTTP_ADDR", (*cli).check},
+		{"health", "ask the bot on HTTP_ADDR for /healthz (--ready: /readyz); exit 0 when it answers 200", (*cli).health},
 		{"version", "print version, commit and Go version", (*cli).version},
 		{"help", "list the sub-commands", (*cli).help},
 	}

@@ -199,32 +199,6 @@ func TestDeployFilesUseKnownVariables(t *testing.T) {
 	}
 }
 
-// TestManifestMatchesTheBot checks the Slack app manifest declares what the
-// bot relies on, and no more scopes than it uses.
-func TestManifestMatchesTheBot(t *testing.T) {
-	data, err := os.ReadFile("../deploy/slack-app-manifest.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := string(data)
-	for _, want := range []string{"command: /inbox", "socket_mode_enabled: true", "is_enabled: true", "- commands", "- files:write", "- chat:write"} {
-		if !strings.Contains(m, want) {
-			t.Errorf("manifest lacks %q", want)
-		}
-	}
-	var scopes []string
-	for _, line := range strings.Split(m, "\n") {
-		if s, ok := strings.CutPrefix(strings.TrimSpace(line), "- "); ok && strings.Contains(s, ":") || s == "commands" {
-			scopes = append(scopes, s)
-		}
-	}
-	for _, s := range scopes {
-		if !slices.Contains([]string{"commands", "files:write", "chat:write"}, s) && !strings.HasPrefix(s, "command:") {
-			t.Errorf("manifest asks for scope %q, which the bot does not use", s)
-		}
-	}
-}
-
 // TestEnvExampleInARealShell sources deploy/inboxbot.env.example as the
 // README's step 4 does, in bash, and checks every assignment means in sh
 // what it means to systemd's EnvironmentFile= (and, as shipped, to docker's
