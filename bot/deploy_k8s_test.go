@@ -1211,7 +1211,8 @@ func TestPrometheusRules(t *testing.T) {
 		}
 	}
 	for _, m := range []string{"up", "inboxbot_slack_api_errors_total", "inboxbot_inbox_attempts_total", "inboxbot_digests_total",
-		"inboxbot_digest_lag_seconds_bucket", "inboxbot_panics_total", "inboxbot_busy_rejections_total"} {
+		"inboxbot_digest_lag_seconds_bucket", "inboxbot_panics_total", "inboxbot_busy_rejections_total",
+		"inboxbot_alert_rounds_total", "inboxbot_alert_evaluations_total"} {
 		if !used[m] {
 			t.Errorf("no rule watches %s", m)
 		}
