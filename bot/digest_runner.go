@@ -23,6 +23,9 @@ const (
 	digestPaused = "paused" // Slack said the bot cannot post there: paused
 	digestFailed = "failed"
 	digestTaken  = "taken" // another replica began posting the slot first: not posted here
+	// digestDeferred: the store failed as the post was about to begin;
+	// nothing was posted and the scheduler tries the slot again.
+	digestDeferred = "deferred"
 )
 
 // runResult is what became of one digest run.
@@ -123,7 +126,7 @@ func (s *digestService) report(ctx context.Context, d commands.Digest, slot rule
 	// slow: a replica that dies before it loses nothing (another takes the
 	// slot), one that dies after it leaves a slot that is not posted twice.
 	if ok, err := slot.Begin(ctx); err != nil {
-		res.outcome, res.reason, res.err = digestFailed, "store", err
+		res.outcome, res.reason, res.err = digestDeferred, "store", err
 		return res
 	} else if !ok {
 		res.outcome = digestTaken

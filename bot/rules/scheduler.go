@@ -144,8 +144,12 @@ type Scheduler struct {
 	wake chan struct{}
 	sem  chan struct{}
 
-	mu   sync.Mutex
-	jobs map[string]*jobState
+	mu       sync.Mutex
+	jobs     map[string]*jobState
+	unposted map[string]bool // see isUnposted
+
+	stopping chan struct{} // closed when Run ends: waiting slots give up
+	stopOnce sync.Once
 
 	work       context.Context // in-flight posts; outlives Run's ctx by Drain
 	cancelWork context.CancelFunc
@@ -191,10 +195,12 @@ func NewScheduler(opt Options) (*Scheduler, error) {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Scheduler{
-		opt:  opt,
-		wake: make(chan struct{}, 1),
-		sem:  make(chan struct{}, opt.Concurrency),
-		jobs: map[string]*jobState{},
+		opt:      opt,
+		wake:     make(chan struct{}, 1),
+		sem:      make(chan struct{}, opt.Concurrency),
+		jobs:     map[string]*jobState{},
+		unposted: map[string]bool{},
+		stopping: make(chan struct{}),
 	}
 	s.work, s.cancelWork = context.WithCancel(context.Background())
 	return s, nil
@@ -310,9 +316,12 @@ func (s *Scheduler) fire(slot Slot) {
 		}
 		t := s.opt.Clock.NewTimer(s.opt.Poll)
 		select {
-		case <-s.work.Done():
+		case <-s.stopping:
 			// Shut down before the slot was settled: not handled, so a
 			// restart within the grace looks at it again.
+			t.Stop()
+			return
+		case <-s.work.Done():
 			t.Stop()
 			return
 		case <-t.C():
@@ -351,13 +360,16 @@ func (s *Scheduler) attempt(slot Slot) (bool, error) {
 		s.settledElsewhere(slot)
 		return true, nil
 	}
-	won, err := s.opt.Claims.Claim(ctx, key, s.opt.Owner, s.opt.LeaseTTL)
-	if err != nil || !won {
-		// A lost reply may hide a won claim: then the lease is ours but
-		// unknown to us, and expires by itself; the next tries see it.
+	held, err := s.hold(ctx, key)
+	if err != nil || !held {
 		return false, err
 	}
+	settled := false
 	defer func() {
+		if !settled {
+			return // keep the lease: the next try, ours, renews it
+		}
+		s.setUnposted(key, false)
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_, _ = s.opt.Claims.Release(rctx, key, s.opt.Owner) // it expires anyway
@@ -366,11 +378,16 @@ func (s *Scheduler) attempt(slot Slot) (bool, error) {
 	switch {
 	case err != nil:
 		return false, err
+	case found && rec.State == SlotPosting && rec.Owner == s.opt.Owner && s.isUnposted(key):
+		// Our own intent, from a Begin the store failed to confirm: we
+		// know we did not post, so the slot is still ours to post.
 	case found && rec.State == SlotPosting:
 		s.uncertain(slot, key, rec)
+		settled = true
 		return true, nil
 	case found:
 		s.settledElsewhere(slot)
+		settled = true
 		return true, nil
 	}
 	select {
@@ -379,26 +396,66 @@ func (s *Scheduler) attempt(slot Slot) (bool, error) {
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
-	s.run(slot, key)
-	return true, nil
+	settled, err = s.run(slot, key)
+	return settled, err
+}
+
+// hold takes the slot's lease, or finds it still ours: a claim whose reply
+// was lost, or a try the store interrupted, leaves the lease to this
+// replica, and Claim refuses its own owner too, so Renew tells.
+func (s *Scheduler) hold(ctx context.Context, key string) (bool, error) {
+	won, err := s.opt.Claims.Claim(ctx, key, s.opt.Owner, s.opt.LeaseTTL)
+	if err != nil || won {
+		return won, err
+	}
+	return s.opt.Claims.Renew(ctx, key, s.opt.Owner, s.opt.LeaseTTL)
+}
+
+// isUnposted and setUnposted keep the slots whose intent this replica may
+// have written without posting (the store failed during Begin).
+func (s *Scheduler) isUnposted(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unposted[key]
+}
+
+func (s *Scheduler) setUnposted(key string, v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v {
+		s.unposted[key] = true
+	} else {
+		delete(s.unposted, key)
+	}
 }
 
 // run posts a slot this replica holds the lease of, renewing the lease
-// meanwhile, and records the outcome.
-func (s *Scheduler) run(slot Slot, key string) {
+// meanwhile, and records the outcome. It reports false, with the store's
+// error, when the store failed at Begin: nothing was posted, and the slot
+// is tried again while the grace lasts.
+func (s *Scheduler) run(slot Slot, key string) (bool, error) {
 	stopRenew := s.renew(key)
 	var began bool
+	var beginErr error
 	slot.begin = func(ctx context.Context) (bool, error) {
 		ok := false
-		err := s.opt.Slots.Update(ctx, key, func(_ SlotRecord, found bool) (SlotRecord, bool) {
-			ok = !found
-			return SlotRecord{State: SlotPosting, Owner: s.opt.Owner, At: s.opt.Clock.Now()}, !found
+		err := s.opt.Slots.Update(ctx, key, func(cur SlotRecord, found bool) (SlotRecord, bool) {
+			ok = !found || cur.State == SlotPosting && cur.Owner == s.opt.Owner && s.isUnposted(key)
+			return SlotRecord{State: SlotPosting, Owner: s.opt.Owner, At: s.opt.Clock.Now()}, ok
 		})
-		began = err == nil && ok
-		return began, err
+		if err != nil {
+			beginErr = err
+			s.setUnposted(key, true)
+			return false, err
+		}
+		began = ok
+		return ok, nil
 	}
 	err := s.runSafely(slot)
 	stopRenew()
+	if beginErr != nil {
+		return false, beginErr
+	}
 	state := SlotPosted
 	out := Outcome{JobID: slot.JobID, Slot: slot.At, Kind: OutcomePosted, Lag: s.opt.Clock.Now().Sub(slot.At)}
 	switch {
@@ -412,6 +469,7 @@ func (s *Scheduler) run(slot Slot, key string) {
 	s.finish(slot, key, state, began)
 	s.observe(out)
 	s.handled(slot.JobID, slot.At)
+	return true, nil
 }
 
 // finish writes a slot's outcome over this replica's own intent (or where
@@ -551,6 +609,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 func (s *Scheduler) drain() {
+	s.stopOnce.Do(func() { close(s.stopping) })
 	done := make(chan struct{})
 	go func() {
 		s.inflight.Wait()

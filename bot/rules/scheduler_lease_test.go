@@ -29,6 +29,9 @@ type leaseStore struct {
 	leases  map[string]heldLease
 	records map[string]rules.SlotRecord
 	fail    error
+	// lostIntents makes that many writes of an intent succeed with an
+	// error, as a reply lost on its way back from Redis.
+	lostIntents int
 }
 
 func newLeaseStore(now func() time.Time) *leaseStore {
@@ -114,6 +117,10 @@ func (l *leaseStore) Update(_ context.Context, key string, fn func(rules.SlotRec
 	cur, found := l.records[key]
 	if next, write := fn(cur, found); write {
 		l.records[key] = next
+		if next.State == rules.SlotPosting && l.lostIntents > 0 {
+			l.lostIntents--
+			return errors.New("redis: i/o timeout")
+		}
 	}
 	return nil
 }
@@ -361,6 +368,31 @@ func TestSlotThreeReplicasOnePost(t *testing.T) {
 	}
 	if total != 1 {
 		t.Fatalf("%d posts of one slot by three replicas", total)
+	}
+}
+
+// The store failing at the intent (the write done, its reply lost) is not
+// a post: the replica knows it did not post, tries again, and posts once.
+func TestSlotIntentReplyLost(t *testing.T) {
+	clock := clocktest.New(leaseSlot)
+	st := newLeaseStore(clock.Now)
+	st.lostIntents = 2
+	r := newReplica(t, clock, st, "r1", nil)
+	other := newReplica(t, clock, st, "r2", nil)
+	r.s.Set(leaseJobs)
+	other.s.Set(leaseJobs)
+	r.s.Tick(leaseSlot)
+	settle(t, clock, r)
+	other.s.Tick(leaseSlot) // a replica coming late finds the slot settled
+	settle(t, clock, other)
+	if got := r.posts(); len(got) != 1 || len(other.posts()) != 0 {
+		t.Fatalf("r1 posted %v, r2 %v: want r1 once", got, other.posts())
+	}
+	if rec, _ := st.record(leaseKey); rec.State != rules.SlotPosted {
+		t.Errorf("slot record %+v, want posted", rec)
+	}
+	if k := r.kinds(); len(k) != 1 || k[0] != rules.OutcomePosted {
+		t.Errorf("outcomes %v, want one post", k)
 	}
 }
 
