@@ -71,9 +71,10 @@ func TestCLIQuery(t *testing.T) {
 		{"schedule -n", []string{"schedule", "-n", "2", "every", "7h"}, 0, []string{"every 7 hours", "Tue 2026-11-24 21:00 UTC", "Wed 2026-11-25 00:00 UTC"}},
 		{"a bad schedule quotes it and shows the forms", []string{"schedule", "evry 5m"}, 2, []string{"I can't read the schedule evry 5m", "weekdays 09:00", "(cron)"}},
 		{"schedule needs a schedule", []string{"schedule"}, 2, []string{`inboxbot schedule "weekdays 09:00"`}},
-		{"alerts too", []string{"query", "alerts", "mute", "a1", "1h"}, 2, []string{"Alerts are coming soon: `/inbox alert mute`"}},
+		{"alerts are managed in Slack", []string{"query", "alerts", "mute", "a1", "1h"}, 2, []string{"alert mute works in Slack"}},
+		{"alert test", []string{"query", "alert", "test", "count>=1", "online"}, 0, []string{"The condition holds", "It would post:", "[Ack]"}},
 		{"a mistyped sub-command is corrected", []string{"query", "digset", "list"}, 2, []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
-		{"help alert lists the alert verbs", []string{"query", "help", "alert"}, 0, []string{"/inbox alert: ", "coming soon", "/inbox alert add", "/inbox alert unmute ID", "/inbox alert test"}},
+		{"help alert lists the alert verbs", []string{"query", "help", "alert"}, 0, []string{"/inbox alert: ", "/inbox alert add", "/inbox alert unmute ID", "/inbox alert test"}},
 		{"a bare digest is its help", []string{"query", "digest"}, 0, []string{"/inbox digest preview"}},
 		{"quoted help is searched", []string{"query", `"help"`}, 0, []string{`matching "help"`}},
 		{"unknown command", []string{"frobnicate"}, 2, []string{"unknown command", "inboxbot help"}},
@@ -211,13 +212,15 @@ func TestCLIShell(t *testing.T) {
 		"/inbox tag:vip",       // the /inbox prefix is optional
 		"next", "prev", "prev", // second page, back, and the edge
 		"refresh", "json", "body",
-		"tga:vip",                // a bad query, explained
-		"/inbox export live",     // a Slack-only command, explained
-		"/inbox HELP me",         // help is the first word, as in Slack
-		"digest list",            // lives in Slack, not a search
-		"digest preview tag:vip", // the digest as text
-		"help alert",             // the help of one command
-		"digset list",            // a typo, corrected
+		"tga:vip",                       // a bad query, explained
+		"/inbox export live",            // a Slack-only command, explained
+		"/inbox HELP me",                // help is the first word, as in Slack
+		"digest list",                   // lives in Slack, not a search
+		"digest preview tag:vip",        // the digest as text
+		"help alert",                    // the help of one command
+		"alert test count>=4000 online", // a rule tested once: it does not hold
+		"alert list",                    // lives in Slack
+		"digset list",                   // a typo, corrected
 		"quit",
 		"this line is never read",
 	}, "\n")
@@ -236,6 +239,8 @@ func TestCLIShell(t *testing.T) {
 		"digest list works in Slack",
 		"By channel: ", "By assignee: ",
 		"/inbox alert unmute ID",
+		"The condition does not hold", "Nothing would be posted now.",
+		"alert list works in Slack",
 		"Did you mean `digest list`?",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -401,19 +406,22 @@ func TestCLIQueryJSONErrors(t *testing.T) {
 		checkBlockKit(t, stdout)
 	})
 
-	t.Run("coming soon", func(t *testing.T) {
+	t.Run("alert verbs live in Slack", func(t *testing.T) {
 		stdout, stderr, code := runCLI(t, "", "query", "--json", "alert", "list")
-		if code != 2 {
-			t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, alertInSlackOnly("list")) {
+			t.Fatalf("exit %d, want 2 and the sentence on stderr\nstdout: %s\nstderr: %s", code, stdout, stderr)
 		}
-		var want bytes.Buffer
-		if err := writeBlockKit(&want, commands.RenderNotice(commands.ComingSoon(&commands.AlertCommand{Verb: "list"}))); err != nil {
-			t.Fatal(err)
-		}
-		if stdout != want.String() {
-			t.Errorf("stdout is not Slack's notice:\n got %s\nwant %s", stdout, want.String())
+	})
+
+	t.Run("alert test", func(t *testing.T) {
+		stdout, stderr, code := runCLI(t, "", "query", "--json", "alert", "test", "count>=1", "online")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		checkBlockKit(t, stdout)
+		if !strings.Contains(stdout, "It would post") {
+			t.Errorf("alert test --json does not show the message it would post:\n%s", stdout)
+		}
 	})
 
 	t.Run("help topic", func(t *testing.T) {

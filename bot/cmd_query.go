@@ -74,6 +74,8 @@ func (a *cli) query(ctx context.Context, args []string) error {
 		return &UsageError{"query: " + exportInSlackOnly}
 	case *commands.DigestCommand:
 		return a.queryDigest(ctx, svc, c, *asJSON, *asBody)
+	case *commands.AlertCommand:
+		return a.queryAlert(ctx, svc, c, *asJSON, *asBody)
 	}
 	return a.queryComingSoon(cmd, *asJSON)
 }
@@ -232,5 +234,26 @@ func (a *cli) queryDigest(ctx context.Context, svc *Service, c *commands.DigestC
 		return writeBlockKit(a.io.Out, commands.RenderDigest(rep, svc.RenderOptions(false)))
 	}
 	_, err = io.WriteString(a.io.Out, commands.RenderDigestText(rep, svc.RenderOptions(false)))
+	return err
+}
+
+// queryAlert tests an alert rule (alert test RULE) once against the inbox
+// and prints the verdict and what would be posted, or with --json the
+// Block Kit Slack would get; the other alert verbs live in Slack (exit 2).
+func (a *cli) queryAlert(ctx context.Context, svc *Service, c *commands.AlertCommand, asJSON, asBody bool) error {
+	if c.Verb != "test" {
+		return &UsageError{"query: " + alertInSlackOnly(c.Verb)}
+	}
+	if asBody {
+		return &UsageError{"query: alert test has no single request body; use --body with its query"}
+	}
+	r, t, err := svc.AlertTest(ctx, c.Args, "", nil, svc.now())
+	if err != nil {
+		return a.queryFailed(err, asJSON)
+	}
+	if asJSON {
+		return writeBlockKit(a.io.Out, commands.RenderAlertTest(r, t, svc.RenderOptions(true)))
+	}
+	_, err = io.WriteString(a.io.Out, commands.AlertTestText(r, t, svc.RenderOptions(false)))
 	return err
 }

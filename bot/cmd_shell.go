@@ -142,6 +142,8 @@ func (sh *shellSession) run(ctx context.Context, text string) {
 		sh.printf("%s\n", exportInSlackOnly)
 	case *commands.DigestCommand:
 		sh.digest(ctx, c)
+	case *commands.AlertCommand:
+		sh.alert(ctx, c)
 	default:
 		sh.printf("%s\n", commands.ComingSoon(cmd))
 	}
@@ -192,6 +194,27 @@ func (sh *shellSession) digest(ctx context.Context, c *commands.DigestCommand) {
 		return
 	}
 	io.WriteString(sh.cli.io.Out, commands.RenderDigestText(rep, sh.svc.RenderOptions(false)))
+}
+
+// alert tests a rule against the inbox as terminal text; the other verbs
+// live in Slack.
+func (sh *shellSession) alert(ctx context.Context, c *commands.AlertCommand) {
+	if c.Verb != "test" {
+		sh.printf("%s\n", alertInSlackOnly(c.Verb))
+		return
+	}
+	r, t, err := sh.svc.AlertTest(ctx, c.Args, "", nil, sh.svc.now())
+	if err != nil {
+		sh.printf("%s\n", commands.Explain(err))
+		return
+	}
+	io.WriteString(sh.cli.io.Out, commands.AlertTestText(r, t, sh.svc.RenderOptions(false)))
+}
+
+// alertInSlackOnly is what the shell and `query` say to an alert command
+// other than test: alerts live in a channel.
+func alertInSlackOnly(verb string) string {
+	return "alert " + verb + " works in Slack, in the channel the alert posts to; here, alert test RULE shows what a rule would post now."
 }
 
 // plainCode drops the code-span backticks of a sentence for the terminal.

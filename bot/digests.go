@@ -50,6 +50,9 @@ type digestService struct {
 	log     *slog.Logger
 	metrics *Metrics
 	sched   *rules.Scheduler
+	// alerts share the store and RULES_FILE (its alerts: load and reload
+	// with the digests, all or nothing).
+	alerts *alertService
 
 	mu   sync.Mutex
 	file []commands.Digest // RULES_FILE's digests, in file order (definitions only)
@@ -439,6 +442,12 @@ func (s *digestService) loadRules(ctx context.Context) error {
 			Title: fd.Title, Quiet: fd.Quiet, CreatedAt: now, Source: commands.DigestSourceFile,
 		})
 	}
+	var alerts []commands.Alert
+	if s.alerts != nil {
+		if alerts, err = s.alerts.fileDefs(rf.Alerts, now); err != nil {
+			return err
+		}
+	}
 	// A new file digest's slots count from its first load, across restarts.
 	for _, d := range defs {
 		err := store.UpdateJSON(ctx, s.st, digestKind, d.ID, digestVersion, func(v *commands.Digest, found bool) (bool, error) {
@@ -455,6 +464,9 @@ func (s *digestService) loadRules(ctx context.Context) error {
 	s.mu.Lock()
 	s.file = defs
 	s.mu.Unlock()
+	if s.alerts != nil {
+		s.alerts.setFile(alerts)
+	}
 	return nil
 }
 
@@ -483,7 +495,7 @@ func (s *digestService) reloadRules(ctx context.Context) error {
 		s.log.Warn("RULES_FILE not reloaded: keeping the rules in use", "err", err.Error())
 		return err
 	}
-	s.log.Info("RULES_FILE reloaded", "digests", len(s.fileDigests()))
+	s.log.Info("RULES_FILE reloaded", "digests", len(s.fileDigests()), "alerts", len(s.alerts.fileAlerts()))
 	s.reschedule(ctx)
 	return nil
 }
@@ -513,6 +525,7 @@ func (b *Bot) openDigests(ctx context.Context) (*digestService, error) {
 		cfg: b.cfg, st: st, svc: b.svc, now: b.opts.Now, log: b.log, metrics: b.metrics,
 		post: newPoster(b.cfg, b.opts.HTTPClient, b.metrics),
 	}
+	s.alerts = b.newAlerts(st, s.post)
 	s.sched, err = rules.NewScheduler(rules.Options{
 		Clock:   b.opts.SchedulerClock,
 		Claims:  st,

@@ -55,6 +55,8 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand, received 
 		b.exportQuery(ctx, c.Query, cmd.ChannelID, cmd.UserID, cmd.ResponseURL, &out)
 	case *commands.DigestCommand:
 		b.handleDigest(ctx, cmd, c, &out)
+	case *commands.AlertCommand:
+		b.handleAlert(ctx, cmd, c, &out)
 	default:
 		// A command the table marks ready that this bot cannot run yet.
 		out.result = "coming_soon"
@@ -83,6 +85,10 @@ func (b *Bot) click(ctx context.Context, cb slack.InteractionCallback, act *slac
 	if !b.allowed(channelID, cb.User.ID) {
 		out.result = "refused"
 		b.respond(ctx, cb.ResponseURL, commands.RenderNotice(commands.NotAllowed), reply{})
+		return
+	}
+	if commands.IsAlertAction(act.ActionID) {
+		b.alertClick(ctx, cb, act, out)
 		return
 	}
 	switch act.ActionID {

@@ -33,6 +33,16 @@ type Metrics struct {
 	digests       *prometheus.CounterVec
 	slotConflicts prometheus.Counter
 	schedulerLag  prometheus.Histogram
+	// Alerts (SPEC §8): rounds by outcome (run, conflict, failed), rule
+	// evaluations by result, the evaluation's duration and inbox requests
+	// per round, incidents by event (opened, resolved), and Slack
+	// notifications by kind (post, update, reply, resolve, announce).
+	alertRounds        *prometheus.CounterVec
+	alertEvaluations   *prometheus.CounterVec
+	alertEvalDuration  prometheus.Histogram
+	alertRoundRequests prometheus.Histogram
+	alertIncidents     *prometheus.CounterVec
+	alertNotifications *prometheus.CounterVec
 }
 
 // NewMetrics registers the bot's metrics and the Go runtime's.
@@ -85,9 +95,30 @@ func NewMetrics() *Metrics {
 			Name: "inboxbot_digest_lag_seconds", Help: "Time from a digest slot's scheduled time to the end of its post.",
 			Buckets: []float64{.1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900},
 		}),
+		alertRounds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_alert_rounds_total", Help: "Alert rounds, by outcome (run; conflict: another replica claimed it; failed: the store could not claim it).",
+		}, []string{"outcome"}),
+		alertEvaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_alert_evaluations_total", Help: "Alert rule evaluations, by result (ok, error, outside_hours, paused, bad_rule, store_error).",
+		}, []string{"result"}),
+		alertEvalDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "inboxbot_alert_evaluation_duration_seconds", Help: "Time an alert round spent evaluating its rules' queries.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}),
+		alertRoundRequests: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "inboxbot_alert_round_inbox_requests", Help: "Inbox requests made by one alert round.",
+			Buckets: []float64{0, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000},
+		}),
+		alertIncidents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_alert_incidents_total", Help: "Alert incidents, by event (opened, resolved).",
+		}, []string{"event"}),
+		alertNotifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_alert_notifications_total", Help: "Alert messages sent to Slack, by kind (post, update, reply, resolve, announce).",
+		}, []string{"kind"}),
 	}
 	r.MustRegister(m.commands, m.ackLatency, m.answer, m.overhead, m.inboxCalls, m.inboxLatency, m.inboxRetries,
 		m.slackErrors, m.panics, m.busy, m.digests, m.slotConflicts, m.schedulerLag,
+		m.alertRounds, m.alertEvaluations, m.alertEvalDuration, m.alertRoundRequests, m.alertIncidents, m.alertNotifications,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

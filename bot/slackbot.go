@@ -101,6 +101,8 @@ type Bot struct {
 	ready   atomic.Bool
 	tap     *handshakeTap  // the HTTP status of a refused websocket handshake
 	digests *digestService // set by Run: the store, RULES_FILE and the scheduler
+	alerts  *alertService  // set by Run: alert rules and rounds, on the digests' store
+	inbox   inbox.Source   // the inbox itself, under the cache: alert rounds see it as it is
 
 	// Connection failures, logged with their cause but rate-limited; only
 	// the event loop touches them.
@@ -133,6 +135,7 @@ func NewBot(cfg *Config, opts BotOptions) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.inbox = client
 	b.cache = newCachingSource(client, opts.CacheTTL, opts.Now)
 	b.svc = NewService(cfg, b.cache, opts.Now)
 	b.api = slack.New(cfg.SlackBotToken,
@@ -169,6 +172,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	defer digests.close()
 	b.digests = digests
+	b.alerts = digests.alerts
 	httpSrv, err := b.serveHTTP()
 	if err != nil {
 		return err
@@ -194,10 +198,12 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	b.log.Info("inboxbot starting", "version", b.opts.Build.Version, "http", httpSrv.Addr)
 	stopDigests := digests.start(ctx, b.opts.Reload)
+	stopAlerts := b.alerts.start(ctx)
 	err = b.loop(ctx, runErr)
 	stopRun()
 	b.ready.Store(false)
 	stopDigests() // in-flight digests finish, bounded by the drain
+	stopAlerts()  // and an alert round in flight
 	close(b.jobs)
 	b.drain(&workers, stopWork)
 	b.cache.Close()

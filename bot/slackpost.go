@@ -61,6 +61,12 @@ func (p *poster) post(ctx context.Context, channel string, msg commands.Message,
 	if meta != nil {
 		opts = append(opts, slack.MsgOptionMetadata(*meta))
 	}
+	return p.postOpts(ctx, channel, opts...)
+}
+
+// postOpts is post with the message given as slack-go options (a thread
+// reply adds its own).
+func (p *poster) postOpts(ctx context.Context, channel string, opts ...slack.MsgOption) (string, error) {
 	var err error
 	for attempt := 1; ; attempt++ {
 		var ts string

@@ -127,6 +127,7 @@ var commandTable = []commandSpec{
 			{"test", "test count>=N|new [options] QUERY", "evaluate a rule once and show what it would post"},
 		},
 		parse: parseVerb(func(verb, args string) Command { return &AlertCommand{Verb: verb, Args: args} }),
+		ready: true,
 	},
 }
 

@@ -150,19 +150,11 @@ func TestParseCommandQueryErrors(t *testing.T) {
 }
 
 func TestComingSoon(t *testing.T) {
-	for _, text := range []string{"alert add count>=5 live"} {
-		cmd, err := ParseCommand(text, commandEnv())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if Ready(cmd) {
-			t.Errorf("%q: Ready = true before the feature exists", text)
-		}
-		if msg := ComingSoon(cmd); !strings.Contains(msg, "coming soon") || !strings.Contains(msg, strings.Fields(text)[1]) {
-			t.Errorf("ComingSoon(%q) = %q", text, msg)
-		}
+	// Every feature is built; the sentence stays for the next one.
+	if msg := ComingSoon(&AlertCommand{Verb: "add"}); !strings.Contains(msg, "coming soon") || !strings.Contains(msg, "add") {
+		t.Errorf("ComingSoon(alert add) = %q", msg)
 	}
-	for _, text := range []string{"help", "export live", "live", "digest list"} {
+	for _, text := range []string{"help", "export live", "live", "digest list", "alert add count>=5 live", "alert list"} {
 		cmd, err := ParseCommand(text, commandEnv())
 		if err != nil {
 			t.Fatal(err)

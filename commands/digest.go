@@ -335,19 +335,33 @@ var digestIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 // case, backticks of a copied `d3` dropped), returned in lower case; an
 // error with the usage otherwise.
 func ParseDigestID(verb, args string) (string, error) {
-	usage := "Usage: `/inbox digest " + escapeCode(verb) + " ID`, e.g. `/inbox digest " + escapeCode(verb) + " d3`; `/inbox digest list` shows the ids."
+	return parseRuleID("digest", "d3", verb, args)
+}
+
+// parseRuleID reads one rule id for `/inbox COMMAND VERB ID` (digests and
+// alerts share the form of their ids); example is an id for the usage.
+func parseRuleID(command, example, verb, args string) (string, error) {
+	usage := "Usage: `/inbox " + command + " " + escapeCode(verb) + " ID`, e.g. `/inbox " + command + " " + escapeCode(verb) + " " + example + "`; `/inbox " + command + " list` shows the ids."
 	fields := strings.Fields(args)
 	if len(fields) == 0 {
-		return "", &QueryError{Message: "Which digest? " + usage}
+		return "", &QueryError{Message: "Which " + command + "? " + usage}
 	}
 	if len(fields) > 1 {
-		return "", &QueryError{Token: args, Message: "Give one digest id, not " + quoteToken(escapeCode(args)) + ". " + usage}
+		return "", &QueryError{Token: args, Message: "Give one " + command + " id, not " + quoteToken(escapeCode(args)) + ". " + usage}
 	}
 	id := strings.ToLower(strings.Trim(fields[0], "`"))
 	if !digestIDPattern.MatchString(id) {
-		return "", &QueryError{Token: fields[0], Message: quoteToken(escapeCode(fields[0])) + " is not a digest id. " + usage}
+		return "", &QueryError{Token: fields[0], Message: quoteToken(escapeCode(fields[0])) + " is not " + article(command) + " " + command + " id. " + usage}
 	}
 	return id, nil
+}
+
+// article is "a" or "an" before word.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // The sentences of the digest commands. They are mrkdwn: send them with
@@ -366,13 +380,19 @@ var slackUserPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 // DigestAdminsOnly is the refusal of verb (add, remove, pause, resume) to
 // someone who is not in ADMIN_USERS; it names the admins as mentions.
 func DigestAdminsOnly(verb string, admins []string) string {
+	return adminsOnly("digest", verb, admins)
+}
+
+// adminsOnly refuses `/inbox COMMAND VERB` to someone who is not in
+// ADMIN_USERS, naming the admins (valid user ids only) as mentions.
+func adminsOnly(command, verb string, admins []string) string {
 	var who []string
 	for _, a := range admins {
 		if slackUserPattern.MatchString(a) {
 			who = append(who, "<@"+a+">")
 		}
 	}
-	what := "`/inbox digest " + escapeCode(verb) + "`"
+	what := "`/inbox " + command + " " + escapeCode(verb) + "`"
 	if len(who) == 0 {
 		return "Only the admins (ADMIN_USERS) may use " + what + "."
 	}

@@ -113,6 +113,9 @@ type queuedFault struct {
 // Server is the fake API. It is an http.Handler, safe for concurrent use;
 // its faults and latency can be changed while it serves.
 type Server struct {
+	// contacts is replaced whole (SetContacts, UpdateContacts), never
+	// changed in place: a request works on the slice it read under data.
+	data     sync.RWMutex
 	contacts []indexed
 	anchor   time.Time
 	token    string
@@ -152,6 +155,13 @@ func New(opts ...Option) *Server {
 		pageSize: cfg.pageSize,
 		totals:   cfg.totals,
 	}
+	s.contacts = indexAll(contacts)
+	return s
+}
+
+// indexAll indexes contacts (already in the API's order) for serving.
+func indexAll(contacts []Contact) []indexed {
+	out := make([]indexed, len(contacts))
 	for i, c := range contacts {
 		x, err := newIndexed(c)
 		if err != nil {
@@ -159,19 +169,57 @@ func New(opts ...Option) *Server {
 			// always marshal.
 			panic(fmt.Sprintf("inboxtest: contact %s: %v", c.ID, err))
 		}
-		s.contacts[i] = x
+		out[i] = x
 	}
-	return s
+	return out
+}
+
+// served returns the contacts being served; the slice is never modified.
+func (s *Server) served() []indexed {
+	s.data.RLock()
+	defer s.data.RUnlock()
+	return s.contacts
 }
 
 // Contacts returns the served contacts in the order the API serves them.
 // The slices inside are shared: do not modify them.
 func (s *Server) Contacts() []Contact {
-	out := make([]Contact, len(s.contacts))
-	for i, x := range s.contacts {
+	return unindexed(s.served())
+}
+
+func unindexed(xs []indexed) []Contact {
+	out := make([]Contact, len(xs))
+	for i, x := range xs {
 		out[i] = x.contact
 	}
 	return out
+}
+
+// SetContacts replaces the served contacts (sorted into the API's order,
+// as WithContacts does) while the server runs, so that a test can make
+// contacts start or stop matching. A request that started before the call
+// answers from the old contacts, one that starts after it from the new
+// ones. Safe for concurrent use with requests.
+func (s *Server) SetContacts(contacts []Contact) {
+	contacts = slices.Clone(contacts)
+	SortContacts(contacts)
+	xs := indexAll(contacts)
+	s.data.Lock()
+	s.contacts = xs
+	s.data.Unlock()
+}
+
+// UpdateContacts replaces the served contacts with what f returns from a
+// copy of the current ones (sorted into the API's order afterwards). Calls
+// are serialised, so concurrent updates do not lose each other's changes;
+// f must not call the Server. Safe for concurrent use with requests.
+func (s *Server) UpdateContacts(f func([]Contact) []Contact) {
+	s.data.Lock()
+	defer s.data.Unlock()
+	contacts := f(unindexed(s.contacts))
+	contacts = slices.Clone(contacts)
+	SortContacts(contacts)
+	s.contacts = indexAll(contacts)
 }
 
 // Anchor returns the time the generated dataset leads up to.
@@ -389,18 +437,19 @@ type pageEnvelope struct {
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, f inbox.Filter) int {
 	// first is the index of the page's first match; -1 when the page lies
 	// beyond any possible match (and page*size could overflow).
+	contacts := s.served()
 	first := -1
-	if p := f.Page - 1; p <= len(s.contacts)/s.pageSize {
+	if p := f.Page - 1; p <= len(contacts)/s.pageSize {
 		first = p * s.pageSize
 	}
 	data := []json.RawMessage{}
 	matched := 0
-	for i := range s.contacts {
-		if !s.contacts[i].matches(f) {
+	for i := range contacts {
+		if !contacts[i].matches(f) {
 			continue
 		}
 		if first >= 0 && matched >= first && matched < first+s.pageSize {
-			data = append(data, s.contacts[i].json)
+			data = append(data, contacts[i].json)
 		}
 		matched++
 	}
