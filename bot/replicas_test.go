@@ -272,6 +272,54 @@ func slotPosts(slack *slacktest.Server, id string) map[string]int {
 	return out
 }
 
+// probeTag is the tag the replica test's alert counts: no generated
+// contact has it; the test gives it to one and takes it away.
+const probeTag = "h5probe"
+
+func tagProbe(inbox *inboxtest.Server, on bool) {
+	inbox.UpdateContacts(func(cs []inboxtest.Contact) []inboxtest.Contact {
+		tags := slices.DeleteFunc(slices.Clone(cs[0].Tags), func(tag string) bool { return tag == probeTag })
+		if on {
+			tags = append(tags, probeTag)
+		}
+		cs[0].Tags = tags
+		return cs
+	})
+}
+
+// alertPosts returns, by incident, the top-level messages posted for alert id.
+func alertPosts(slack *slacktest.Server, id string) map[int][]slacktest.Message {
+	out := map[int][]slacktest.Message{}
+	for _, m := range slack.Messages() {
+		if m.Method != postMessage || m.ThreadTS != "" {
+			continue
+		}
+		var meta struct {
+			EventType    string `json:"event_type"`
+			EventPayload struct {
+				Alert    string `json:"alert"`
+				Incident int    `json:"incident"`
+			} `json:"event_payload"`
+		}
+		if json.Unmarshal([]byte(m.Metadata), &meta) != nil || meta.EventType != alertEventType || meta.EventPayload.Alert != id || meta.EventPayload.Incident == 0 {
+			continue
+		}
+		out[meta.EventPayload.Incident] = append(out[meta.EventPayload.Incident], m)
+	}
+	return out
+}
+
+// threadReplies returns the posts in the thread of m.
+func threadReplies(slack *slacktest.Server, m slacktest.Message) []slacktest.Message {
+	var out []slacktest.Message
+	for _, r := range slack.Messages() {
+		if r.Method == postMessage && r.Channel == m.Channel && r.ThreadTS == m.TS {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func TestReplicas(t *testing.T) {
 	redisPath := needRedis(t)
 	if testing.Short() && os.Getenv("CI") == "" {
@@ -291,6 +339,7 @@ func TestReplicas(t *testing.T) {
 	env["STORE_URL"] = redis.url()
 	env["DIGEST_TZ"] = "UTC"
 	env["DIGEST_GRACE"] = "15m"
+	env["ALERT_INTERVAL"] = "1s"
 	var reps []*replicaProc
 	for i := 1; i <= 3; i++ {
 		reps = append(reps, startReplica(t, ctx, bin, fmt.Sprintf("replica-%d", i), env))
@@ -365,6 +414,30 @@ func TestReplicas(t *testing.T) {
 			}
 		}
 	})
+
+	// An alert that fires while a contact has a tag nobody has yet: its
+	// incident is posted once, whichever replica runs the round.
+	command := func(text string) {
+		t.Helper()
+		d, err := slack.SlashCommand(ctx, slacktest.SlashOptions{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.WaitAck(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	command("alert add count>=1 repeat off tag:" + probeTag)
+	pollEvery(t, ctx, 20*time.Millisecond, "the alert's confirmation", func() bool {
+		for _, m := range slack.Messages() {
+			if m.Method == postMessage && strings.Contains(m.Text+string(m.Blocks), "a1") {
+				return true
+			}
+		}
+		return false
+	})
+	tagProbe(inbox, true)
+	pollEvery(t, ctx, 20*time.Millisecond, "incident 1 posted", func() bool { return len(alertPosts(slack, "a1")[1]) > 0 })
 
 	// The digest, added through whichever replica gets the envelope, not
 	// within two seconds of a minute: its first slot is the next minute.
@@ -468,6 +541,38 @@ func TestReplicas(t *testing.T) {
 	if len(got) != want {
 		t.Errorf("posts by slot %v: want the %d slots %s to %s, once each", got, want, slot(first), slot(s4))
 	}
+	// The alert's incident kept one message through the SIGKILL and the
+	// Redis restarts; the condition clears: it is resolved in place (the
+	// same message edited, one reply in its thread). A second incident
+	// gets a message of its own, once, and resolves the same way.
+	for inc := 1; inc <= 2; inc++ {
+		if inc == 2 {
+			tagProbe(inbox, true)
+			pollEvery(t, ctx, 20*time.Millisecond, "incident 2 posted", func() bool { return len(alertPosts(slack, "a1")[2]) > 0 })
+			waitUntil(t, ctx, time.Now().Add(3*time.Second)) // rounds on every replica
+		}
+		msgs := alertPosts(slack, "a1")[inc]
+		if len(msgs) != 1 {
+			t.Fatalf("incident %d has %d messages, want one", inc, len(msgs))
+		}
+		m := msgs[0]
+		tagProbe(inbox, false)
+		pollEvery(t, ctx, 20*time.Millisecond, fmt.Sprintf("incident %d resolved in place", inc), func() bool {
+			cur, ok := slack.MessageAt(m.Channel, m.TS)
+			return ok && cur.Method == "chat.update" && strings.Contains(cur.Text+string(cur.Blocks), "Resolved") && len(threadReplies(slack, m)) > 0
+		})
+		waitUntil(t, ctx, time.Now().Add(3*time.Second)) // rounds on every replica
+		if n := len(threadReplies(slack, m)); n != 1 {
+			t.Errorf("incident %d: %d replies in its thread, want the one saying it resolved", inc, n)
+		}
+		if n := len(alertPosts(slack, "a1")[inc]); n != 1 {
+			t.Errorf("incident %d has %d messages after it resolved", inc, n)
+		}
+	}
+	if n := len(alertPosts(slack, "a1")); n != 2 {
+		t.Errorf("%d incidents posted, want 2", n)
+	}
+
 	for _, p := range reps {
 		if n := len(p.lines("digest slot maybe posted: the replica posting it stopped before recording the outcome; not posted again")); n > 0 {
 			t.Errorf("%s found %d slots maybe posted", p.name, n)
