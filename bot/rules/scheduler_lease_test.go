@@ -32,6 +32,22 @@ type leaseStore struct {
 	// lostIntents makes that many writes of an intent succeed with an
 	// error, as a reply lost on its way back from Redis.
 	lostIntents int
+	// outageAfterIntent makes that many calls fail right after an
+	// intent is written, as a Redis restarting while the post is made.
+	outageAfterIntent int
+	failNext          int
+}
+
+// failing is every call's first check, under l.mu.
+func (l *leaseStore) failing() error {
+	if l.fail != nil {
+		return l.fail
+	}
+	if l.failNext > 0 {
+		l.failNext--
+		return errors.New("redis: connection refused")
+	}
+	return nil
 }
 
 func newLeaseStore(now func() time.Time) *leaseStore {
@@ -55,8 +71,8 @@ func (l *leaseStore) holder(key string) (string, bool) {
 func (l *leaseStore) Claim(_ context.Context, key, owner string, ttl time.Duration) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fail != nil {
-		return false, l.fail
+	if err := l.failing(); err != nil {
+		return false, err
 	}
 	if _, live := l.holder(key); live {
 		return false, nil
@@ -68,8 +84,8 @@ func (l *leaseStore) Claim(_ context.Context, key, owner string, ttl time.Durati
 func (l *leaseStore) Renew(_ context.Context, key, owner string, ttl time.Duration) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fail != nil {
-		return false, l.fail
+	if err := l.failing(); err != nil {
+		return false, err
 	}
 	if h, live := l.holder(key); !live || h != owner {
 		return false, nil
@@ -81,8 +97,8 @@ func (l *leaseStore) Renew(_ context.Context, key, owner string, ttl time.Durati
 func (l *leaseStore) Release(_ context.Context, key, owner string) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fail != nil {
-		return false, l.fail
+	if err := l.failing(); err != nil {
+		return false, err
 	}
 	if h, live := l.holder(key); !live || h != owner {
 		return false, nil
@@ -101,8 +117,8 @@ func (l *leaseStore) drop() {
 func (l *leaseStore) Get(_ context.Context, key string) (rules.SlotRecord, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fail != nil {
-		return rules.SlotRecord{}, false, l.fail
+	if err := l.failing(); err != nil {
+		return rules.SlotRecord{}, false, err
 	}
 	r, ok := l.records[key]
 	return r, ok, nil
@@ -111,12 +127,15 @@ func (l *leaseStore) Get(_ context.Context, key string) (rules.SlotRecord, bool,
 func (l *leaseStore) Update(_ context.Context, key string, fn func(rules.SlotRecord, bool) (rules.SlotRecord, bool)) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fail != nil {
-		return l.fail
+	if err := l.failing(); err != nil {
+		return err
 	}
 	cur, found := l.records[key]
 	if next, write := fn(cur, found); write {
 		l.records[key] = next
+		if next.State == rules.SlotPosting && l.outageAfterIntent > 0 {
+			l.failNext, l.outageAfterIntent = l.outageAfterIntent, 0
+		}
 		if next.State == rules.SlotPosting && l.lostIntents > 0 {
 			l.lostIntents--
 			return errors.New("redis: i/o timeout")
@@ -393,6 +412,31 @@ func TestSlotIntentReplyLost(t *testing.T) {
 	}
 	if k := r.kinds(); len(k) != 1 || k[0] != rules.OutcomePosted {
 		t.Errorf("outcomes %v, want one post", k)
+	}
+}
+
+// Redis restarting while the post is made: the outcome is written once it
+// is back, so the slot reads posted, not "maybe posted", to the others.
+func TestSlotOutcomeWaitsForTheStore(t *testing.T) {
+	clock := clocktest.New(leaseSlot)
+	st := newLeaseStore(clock.Now)
+	st.outageAfterIntent = 5
+	r := newReplica(t, clock, st, "r1", nil)
+	r.s.Set(leaseJobs)
+	r.s.Tick(leaseSlot)
+	settle(t, clock, r)
+	if rec, _ := st.record(leaseKey); rec.State != rules.SlotPosted {
+		t.Fatalf("slot record %+v, want posted", rec)
+	}
+	other := newReplica(t, clock, st, "r2", nil)
+	other.s.Set(leaseJobs)
+	other.s.Tick(leaseSlot)
+	settle(t, clock, other)
+	if len(r.posts()) != 1 || len(other.posts()) != 0 {
+		t.Fatalf("r1 posted %v, r2 %v", r.posts(), other.posts())
+	}
+	if k := other.kinds(); len(k) != 1 || k[0] != rules.OutcomeConflict {
+		t.Errorf("r2's outcomes %v, want the slot settled elsewhere", k)
 	}
 }
 

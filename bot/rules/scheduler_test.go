@@ -133,12 +133,6 @@ func (c *claims) Update(_ context.Context, key string, fn func(SlotRecord, bool)
 	return nil
 }
 
-func (c *claims) setFail(err error) {
-	c.mu.Lock()
-	c.fail = err
-	c.mu.Unlock()
-}
-
 // posts records what Run posted.
 type posts struct {
 	mu    sync.Mutex
