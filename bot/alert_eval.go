@@ -26,8 +26,10 @@ const evalConcurrency = digestConcurrency
 // waiting:>10m) is counted exactly as long as at least half of what the
 // server sends matches, and otherwise over the first 10,000 contacts
 // ("N+", Truncated). 10,000 contacts are 500 pages of 20: at 300 ms a page
-// and evalConcurrency in flight, about 40 s, inside the default 1m round
-// even in the worst case; more would let one bad rule eat the next round.
+// and evalConcurrency in flight, such a walk alone takes about 40 s, inside
+// the default 1m interval; a larger bound would let one rule of a rare
+// predicate over a big inbox eat the next round (the round's ctx bounds
+// several such rules).
 const evalScanFactor = 2
 
 // evalRequest is one rule's need in a round.
@@ -70,8 +72,8 @@ type roundStats struct {
 	// that ends a walk included); Requests-Pages are the requests that
 	// look-ahead spent past the end of a walk or past its bound.
 	Pages    int
-	Failed   int // bodies whose walk failed
-	Duration time.Duration
+	Failed   int           // bodies whose walk failed
+	Duration time.Duration // the round's wall time, grouping included
 }
 
 // evaluator evaluates the queries of a round of alert rules: one walk of
@@ -100,9 +102,9 @@ func newEvaluator(src inbox.Source, bound, concurrency int) *evaluator {
 		concurrency: concurrency, clock: time.Now}
 }
 
-// evalTally is one distinct query's count over its body's walk: the bookkeeping
-// of commands.Scan (Limit bound, MaxScanned maxScanned) for pages that
-// several queries read together.
+// evalTally is one distinct query's count over its body's walk: the
+// bookkeeping of commands.Scan (Limit bound, MaxScanned maxScanned) for
+// pages that several queries read together.
 type evalTally struct {
 	q         *commands.Query
 	predicate bool

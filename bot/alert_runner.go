@@ -50,25 +50,31 @@ func (s *alertService) start(ctx context.Context) (stop func()) {
 
 // loop sleeps until the next round, runs it, and repeats until ctx ends.
 // Rounds of one replica never overlap: one that overruns the interval
-// makes the next boundary the next round.
+// makes the latest boundary passed the next round (missed rounds are not
+// replayed: each evaluates the inbox as it is now).
 func (s *alertService) loop(ctx, work context.Context) {
 	iv := s.cfg.AlertInterval
+	next := s.now().Truncate(iv).Add(iv)
 	for {
-		now := s.now()
-		at := now.Truncate(iv).Add(iv)
-		// A bounded sleep: timers run on the monotonic clock, a wall
-		// clock stepped by NTP would delay the round otherwise.
-		timer := s.clock.NewTimer(min(at.Sub(now), maxAlertSleep))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if ctx.Err() != nil {
 			return
-		case <-timer.C():
 		}
-		if s.now().Before(at) {
+		now := s.now()
+		if now.Before(next) {
+			// A bounded sleep: timers run on the monotonic clock, a wall
+			// clock stepped by NTP would delay the round otherwise.
+			timer := s.clock.NewTimer(min(next.Sub(now), maxAlertSleep))
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C():
+			}
 			continue
 		}
+		at := now.Truncate(iv)
 		s.round(work, at)
+		next = at.Add(iv)
 	}
 }
 
@@ -234,7 +240,7 @@ func (s *alertService) apply(ctx context.Context, r alertRule, res evalResult, n
 		s.log.Warn("alert state not stored: the store failed; the round's effects are not executed", "id", r.def.ID, "err", err)
 		return
 	}
-	s.observeStep(r, before.State, after.State, effects)
+	s.observeStep(r, before.State, after.State, effects, res.Count)
 	for _, e := range effects {
 		switch e.Kind {
 		case rules.EffectPost:
@@ -267,9 +273,9 @@ func batchEntries(old map[string]string, batch []string, users map[string]inbox.
 	return out
 }
 
-// observeStep logs a state transition (one line: rule id, from, to,
-// count; never customer data) and counts incidents.
-func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effects []rules.Effect) {
+// observeStep logs a state transition (one line: rule id, from, to, the
+// round's count; never customer data) and counts incidents.
+func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effects []rules.Effect, count int) {
 	if to.Incident > from.Incident {
 		s.metrics.alertIncidents.WithLabelValues("opened").Inc()
 	}
@@ -279,7 +285,7 @@ func (s *alertService) observeStep(r alertRule, from, to rules.AlertState, effec
 		}
 	}
 	if from.Phase != to.Phase {
-		attrs := []any{"id", r.def.ID, "from", from.Phase.String(), "to", to.Phase.String(), "count", to.LastCount}
+		attrs := []any{"id", r.def.ID, "from", from.Phase.String(), "to", to.Phase.String(), "count", count}
 		if to.Phase == rules.PhaseFiring || from.Phase == rules.PhaseFiring {
 			attrs = append(attrs, "incident", to.Incident)
 		}

@@ -174,7 +174,7 @@ type alertService struct {
 // time (rounds, acks, mutes) comes from one clock.
 type nowClock struct{ now func() time.Time }
 
-func (c nowClock) Now() time.Time                      { return c.now() }
+func (c nowClock) Now() time.Time                       { return c.now() }
 func (c nowClock) NewTimer(d time.Duration) rules.Timer { return rules.SystemClock{}.NewTimer(d) }
 
 // newAlerts prepares the alerts on st, the store the digests use too.
@@ -572,12 +572,11 @@ func (s *alertService) unmute(ctx context.Context, channel, user string, ac *com
 
 // test evaluates a rule once and shows, ephemerally, what would be posted;
 // it posts nothing and saves nothing.
-func (s *alertService) test(ctx context.Context, channel, user string, ac *commands.AlertCommand) alertReply {
+func (s *alertService) test(ctx context.Context, _, user string, ac *commands.AlertCommand) alertReply {
 	r, t, err := s.svc.AlertTest(ctx, ac.Args, user, s.eval, s.now())
 	if err != nil {
 		return failure(failureResult(err), commands.Explain(err), err)
 	}
-	_ = channel
 	return alertReply{msg: commands.RenderAlertTest(r, t, s.renderOptions(true)), result: "ok"}
 }
 

@@ -74,7 +74,7 @@ func (a *cli) check(ctx context.Context, args []string) error {
 		fmt.Fprintf(out, "· not tested until the problems above are fixed: %s\n", strings.Join(skipped, ", "))
 	}
 	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
-		fmt.Fprintf(out, "· not used yet (alerts are coming): %s\n", strings.Join(unused, ", "))
+		fmt.Fprintf(out, "· not used yet: %s\n", strings.Join(unused, ", "))
 	}
 	if failed > 0 {
 		return &checkFailed{failed: failed, config: len(problems) > 0}

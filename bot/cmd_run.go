@@ -26,7 +26,7 @@ func (a *cli) runBot(ctx context.Context, args []string) error {
 		return err
 	}
 	if unused := notYetUsedSettings(os.LookupEnv); len(unused) > 0 {
-		logger.Info("set but not used yet: alerts are coming", "variables", unused)
+		logger.Info("set but not used yet", "variables", unused)
 	}
 	return bot.Run(ctx)
 }

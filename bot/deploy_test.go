@@ -623,5 +623,10 @@ func TestREADMERulesFileLoads(t *testing.T) {
 		if len(rf.Digests)+len(rf.Alerts) == 0 {
 			t.Errorf("the README's example declares nothing:\n%s", yaml)
 		}
+		for _, fa := range rf.Alerts {
+			if _, err := commands.AlertRuleFromFile(fa, env.Query, time.UTC, time.Minute); err != nil {
+				t.Errorf("the README's alert %s does not load: %v", fa.ID, err)
+			}
+		}
 	}
 }

@@ -64,7 +64,7 @@ func TestE2EHelp(t *testing.T) {
 }
 
 // TestE2ESubCommands: the words of the command table are commands, not
-// searches. Digests answer as digests, alerts "coming soon" until they exist, a
+// searches. Digests answer as digests, alerts as alerts, a
 // mistyped sub-command gets the correction, `help TOPIC` lists the verbs;
 // none of them asks the inbox.
 func TestE2ESubCommands(t *testing.T) {
@@ -78,7 +78,8 @@ func TestE2ESubCommands(t *testing.T) {
 	}{
 		{"digest list", "digest:list", "ok", nil},
 		{"DIGESTS run d1", "digest:run", "not_found", []string{commands.DigestNotFound("d1")}},
-		{"alert add count>=5 live unassigned", "alert", "coming_soon", []string{"coming soon", "/inbox alert add"}},
+		{"alert list", "alert:list", "ok", []string{"No alerts in this channel yet"}},
+		{"ALERTS remove a1", "alert:remove", "not_found", []string{commands.AlertNotFound("a1")}},
 		{"digset list", "query", "bad_query", []string{"`digset` is not an /inbox command.", "Did you mean `digest list`?"}},
 		{"digest lsit", "query", "bad_query", []string{"Did you mean `digest list`?"}},
 		{"help digest", "help", "ok", []string{"/inbox digest add", "/inbox digest list", "/inbox digest run", "/inbox digest remove",
@@ -99,7 +100,8 @@ func TestE2ESubCommands(t *testing.T) {
 	}
 	h.waitMetric(1, "inboxbot_commands_total", `kind="digest:list"`, `outcome="ok"`)
 	h.waitMetric(1, "inboxbot_commands_total", `kind="digest:run"`, `outcome="not_found"`)
-	h.waitMetric(1, "inboxbot_commands_total", `kind="alert"`, `outcome="coming_soon"`)
+	h.waitMetric(1, "inboxbot_commands_total", `kind="alert:list"`, `outcome="ok"`)
+	h.waitMetric(1, "inboxbot_commands_total", `kind="alert:remove"`, `outcome="not_found"`)
 	h.waitMetric(2, "inboxbot_commands_total", `kind="help"`, `outcome="ok"`)
 	h.waitMetric(2, "inboxbot_commands_total", `outcome="bad_query"`)
 }
