@@ -408,10 +408,10 @@ func TestReplicas(t *testing.T) {
 				t.Errorf("command %s answered %d times", d.EnvelopeID, n)
 			}
 		}
-		for _, p := range reps {
-			if len(p.lines("command")) == 0 {
-				t.Errorf("%s served no command", p.name)
-			}
+		logged, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for _, p := range reps { // the log line follows the answer
+			pollEvery(t, logged, 20*time.Millisecond, p.name+" serving a command", func() bool { return len(p.lines("command")) > 0 })
 		}
 	})
 
