@@ -22,6 +22,10 @@ const (
 	digestQuiet  = "quiet"  // a quiet digest with nobody to report: nothing posted
 	digestPaused = "paused" // Slack said the bot cannot post there: paused
 	digestFailed = "failed"
+	digestTaken  = "taken" // another replica began posting the slot first: not posted here
+	// digestDeferred: the store failed as the post was about to begin;
+	// nothing was posted and the scheduler tries the slot again.
+	digestDeferred = "deferred"
 )
 
 // runResult is what became of one digest run.
@@ -118,6 +122,16 @@ func (s *digestService) report(ctx context.Context, d commands.Digest, slot rule
 	if !scheduled {
 		meta = nil
 	}
+	// The intent, right before the post and after everything that may be
+	// slow: a replica that dies before it loses nothing (another takes the
+	// slot), one that dies after it leaves a slot that is not posted twice.
+	if ok, err := slot.Begin(ctx); err != nil {
+		res.outcome, res.reason, res.err = digestDeferred, "store", err
+		return res
+	} else if !ok {
+		res.outcome = digestTaken
+		return res
+	}
 	if _, err := s.post.post(ctx, d.Channel, msg, meta); err != nil {
 		res.reason, res.err = slackErrorCode(err), err
 		if code, gone := channelGone(err); gone {
@@ -201,6 +215,10 @@ func (s *digestService) observe(o rules.Outcome) {
 		s.metrics.digests.WithLabelValues("skipped", "missed").Inc()
 	case rules.OutcomeConflict:
 		s.metrics.slotConflicts.Inc()
+	case rules.OutcomeUncertain:
+		// The window no lease closes (README "Several replicas"): counted
+		// so an alert can ask someone to look at the channel.
+		s.metrics.digests.WithLabelValues("uncertain", "outcome_lost").Inc()
 	case rules.OutcomeFailed:
 		var rf *runFailure
 		if !errors.As(o.Err, &rf) && o.Err != nil {

@@ -519,6 +519,7 @@ func (b *Bot) openDigests(ctx context.Context) (*digestService, error) {
 	s.sched, err = rules.NewScheduler(rules.Options{
 		Clock:   b.opts.SchedulerClock,
 		Claims:  st,
+		Slots:   storeSlots{st},
 		Owner:   store.NewOwnerID(),
 		Grace:   b.cfg.DigestGrace,
 		Run:     s.runSlot,
@@ -545,6 +546,7 @@ func (s *digestService) start(ctx context.Context, reload <-chan os.Signal) (sto
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { s.sched.Run(ctx) })
+	wg.Go(func() { s.resync(ctx) })
 	if reload != nil {
 		wg.Go(func() {
 			for {
@@ -560,6 +562,37 @@ func (s *digestService) start(ctx context.Context, reload <-chan os.Signal) (sto
 	return func() {
 		cancel()
 		wg.Wait()
+	}
+}
+
+// digestResync is how often a replica re-reads the digests from the store:
+// a digest added, resumed or edited through another replica reaches this
+// one's schedule within it (removed and paused ones are checked at each
+// run), so any replica can post any digest's slot.
+const digestResync = 10 * time.Second
+
+// resync reschedules from the store every digestResync, and sweeps old slot
+// records now and then, until ctx ends.
+func (s *digestService) resync(ctx context.Context) {
+	t := time.NewTicker(digestResync)
+	defer t.Stop()
+	var pruned time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.reschedule(ctx)
+		if now := s.now(); now.Sub(pruned) >= slotPruneEvery {
+			pctx, cancel := context.WithTimeout(ctx, storeTimeout)
+			if err := (storeSlots{s.st}).prune(pctx, now, s.cfg.DigestGrace); err != nil {
+				s.log.Warn("old digest slot records not swept: the store failed", "err", err)
+			} else {
+				pruned = now
+			}
+			cancel()
+		}
 	}
 }
 

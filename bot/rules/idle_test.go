@@ -33,7 +33,8 @@ func thousandJobs(t testing.TB) []rules.Job {
 // bound), never polling.
 func TestSchedulerSleepsWhileIdle(t *testing.T) {
 	clock := clocktest.New(t0)
-	s, err := rules.NewScheduler(rules.Options{Clock: clock, Claims: &onceClaims{owners: map[string]string{}}, Grace: time.Minute,
+	claims := &onceClaims{owners: map[string]string{}}
+	s, err := rules.NewScheduler(rules.Options{Clock: clock, Claims: claims, Slots: claims, Grace: time.Minute,
 		Run: func(context.Context, rules.Slot) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,8 @@ func waitForTimer(t *testing.T, clock *clocktest.Clock) time.Time {
 // BenchmarkTickThousandIdle is the cost of one wake-up of a scheduler of
 // 1,000 digests when none is due: what an idle bot pays per maxSleep.
 func BenchmarkTickThousandIdle(b *testing.B) {
-	s, err := rules.NewScheduler(rules.Options{Claims: &onceClaims{owners: map[string]string{}}, Grace: time.Minute,
+	claims := &onceClaims{owners: map[string]string{}}
+	s, err := rules.NewScheduler(rules.Options{Claims: claims, Slots: claims, Grace: time.Minute,
 		Run: func(context.Context, rules.Slot) error { return nil }})
 	if err != nil {
 		b.Fatal(err)
@@ -105,7 +107,8 @@ func BenchmarkTickThousandIdle(b *testing.B) {
 func BenchmarkPlanThousand(b *testing.B) {
 	jobs := thousandJobs(b)
 	for i := 0; i < b.N; i++ {
-		s, _ := rules.NewScheduler(rules.Options{Claims: &onceClaims{owners: map[string]string{}}, Grace: time.Minute,
+		claims := &onceClaims{owners: map[string]string{}}
+		s, _ := rules.NewScheduler(rules.Options{Claims: claims, Slots: claims, Grace: time.Minute,
 			Run: func(context.Context, rules.Slot) error { return nil }})
 		s.Set(jobs)
 		s.Tick(t0.Add(time.Minute))

@@ -17,8 +17,9 @@ type hourly struct{}
 func (hourly) Next(after time.Time) time.Time { return after.Truncate(time.Hour).Add(time.Hour) }
 
 type onceClaims struct {
-	mu     sync.Mutex
-	owners map[string]string
+	mu      sync.Mutex
+	owners  map[string]string
+	records map[string]rules.SlotRecord
 }
 
 func (c *onceClaims) Claim(_ context.Context, key, owner string, _ time.Duration) (bool, error) {
@@ -31,13 +32,43 @@ func (c *onceClaims) Claim(_ context.Context, key, owner string, _ time.Duration
 	return true, nil
 }
 
+func (c *onceClaims) Renew(_ context.Context, key, owner string, _ time.Duration) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.owners[key] == owner, nil
+}
+
+// Release keeps the key: a onceClaims lease is never given back, so no
+// slot can run twice even without the records.
+func (c *onceClaims) Release(context.Context, string, string) (bool, error) { return true, nil }
+
+func (c *onceClaims) Get(_ context.Context, key string) (rules.SlotRecord, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.records[key]
+	return r, ok, nil
+}
+
+func (c *onceClaims) Update(_ context.Context, key string, fn func(rules.SlotRecord, bool) (rules.SlotRecord, bool)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.records == nil {
+		c.records = map[string]rules.SlotRecord{}
+	}
+	cur, found := c.records[key]
+	if next, write := fn(cur, found); write {
+		c.records[key] = next
+	}
+	return nil
+}
+
 // Run sleeps on the clock until the next slot, posts it, and on shutdown
 // waits for the post in flight.
 func TestSchedulerRun(t *testing.T) {
 	clock := clocktest.New(t0.Add(55 * time.Minute))
 	c := &onceClaims{owners: map[string]string{}}
 	started, release := make(chan rules.Slot, 4), make(chan struct{})
-	s, err := rules.NewScheduler(rules.Options{Clock: clock, Claims: c, Grace: time.Minute, Run: func(ctx context.Context, sl rules.Slot) error {
+	s, err := rules.NewScheduler(rules.Options{Clock: clock, Claims: c, Slots: c, Grace: time.Minute, Run: func(ctx context.Context, sl rules.Slot) error {
 		started <- sl
 		<-release
 		return nil

@@ -34,26 +34,103 @@ func (d dailyAt) Next(after time.Time) time.Time {
 	return t
 }
 
-// claims is an in-memory Claimer: the first owner of a key keeps it.
+// claims is an in-memory store of leases and slot records, as the bot's
+// store keeps them: a lease lives until released or until its ttl on now
+// (nil: leases never expire); fail makes every call fail.
 type claims struct {
-	mu     sync.Mutex
-	owners map[string]string
-	fail   error
+	mu      sync.Mutex
+	owners  map[string]lease
+	records map[string]SlotRecord
+	now     func() time.Time
+	fail    error
 }
 
-func newClaims() *claims { return &claims{owners: map[string]string{}} }
+type lease struct {
+	owner string
+	until time.Time
+}
 
-func (c *claims) Claim(_ context.Context, key, owner string, _ time.Duration) (bool, error) {
+func newClaims() *claims {
+	return &claims{owners: map[string]lease{}, records: map[string]SlotRecord{}}
+}
+
+func (c *claims) liveLocked(key string) (lease, bool) {
+	l, ok := c.owners[key]
+	if ok && c.now != nil && !c.now().Before(l.until) {
+		return l, false
+	}
+	return l, ok
+}
+
+func (c *claims) Claim(_ context.Context, key, owner string, ttl time.Duration) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fail != nil {
 		return false, c.fail
 	}
-	if _, taken := c.owners[key]; taken {
+	if _, taken := c.liveLocked(key); taken {
 		return false, nil
 	}
-	c.owners[key] = owner
+	var until time.Time
+	if c.now != nil {
+		until = c.now().Add(ttl)
+	}
+	c.owners[key] = lease{owner: owner, until: until}
 	return true, nil
+}
+
+func (c *claims) Renew(_ context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return false, c.fail
+	}
+	l, live := c.liveLocked(key)
+	if !live || l.owner != owner {
+		return false, nil
+	}
+	if c.now != nil {
+		l.until = c.now().Add(ttl)
+	}
+	c.owners[key] = l
+	return true, nil
+}
+
+func (c *claims) Release(_ context.Context, key, owner string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return false, c.fail
+	}
+	l, live := c.liveLocked(key)
+	if !live || l.owner != owner {
+		return false, nil
+	}
+	delete(c.owners, key)
+	return true, nil
+}
+
+func (c *claims) Get(_ context.Context, key string) (SlotRecord, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return SlotRecord{}, false, c.fail
+	}
+	r, ok := c.records[key]
+	return r, ok, nil
+}
+
+func (c *claims) Update(_ context.Context, key string, fn func(SlotRecord, bool) (SlotRecord, bool)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return c.fail
+	}
+	cur, found := c.records[key]
+	if next, write := fn(cur, found); write {
+		c.records[key] = next
+	}
+	return nil
 }
 
 // posts records what Run posted.
@@ -64,7 +141,10 @@ type posts struct {
 
 func newPosts() *posts { return &posts{slots: map[string][]Slot{}} }
 
-func (p *posts) run(_ context.Context, s Slot) error {
+func (p *posts) run(ctx context.Context, s Slot) error {
+	if ok, err := s.Begin(ctx); !ok || err != nil {
+		return err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.slots[s.JobID] = append(p.slots[s.JobID], s)
@@ -188,9 +268,9 @@ func checkEachOnce(t *testing.T, p *posts, scheds map[string]Schedule, after, en
 	}
 }
 
-func newTestScheduler(t *testing.T, c Claimer, p *posts, owner string, handled func(string, time.Time)) *Scheduler {
+func newTestScheduler(t *testing.T, c *claims, p *posts, owner string, handled func(string, time.Time)) *Scheduler {
 	t.Helper()
-	s, err := NewScheduler(Options{Claims: c, Owner: owner, Grace: 15 * time.Minute, Run: p.run, Handled: handled})
+	s, err := NewScheduler(Options{Claims: c, Slots: c, Owner: owner, Grace: 15 * time.Minute, Run: p.run, Handled: handled})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +414,7 @@ func TestSchedulerClaimError(t *testing.T) {
 	c.fail = errors.New("store down")
 	var mu sync.Mutex
 	var outcomes []Outcome
-	s, err := NewScheduler(Options{Claims: c, Run: p.run, Grace: time.Minute, Observe: func(o Outcome) {
+	s, err := NewScheduler(Options{Claims: c, Slots: c, Run: p.run, Grace: time.Minute, Observe: func(o Outcome) {
 		mu.Lock()
 		outcomes = append(outcomes, o)
 		mu.Unlock()

@@ -62,6 +62,10 @@ type Message struct {
 	Ephemeral bool
 	Deleted   bool
 	Time      time.Time
+	// Metadata is the message metadata a post carried, as its JSON text
+	// ("" for none), so a test can tell which digest slot or alert
+	// incident a message is.
+	Metadata string
 }
 
 // Upload is a file shared by files.completeUploadExternal.

@@ -217,7 +217,7 @@ func (s *Server) chatPostMessage(p map[string]string) apiResult {
 	if res, bad := s.checkBlocksLocked("chat.postMessage", ch, text, blocks); bad {
 		return res
 	}
-	m := Message{Method: "chat.postMessage", Channel: ch, TS: s.nextTSLocked(), ThreadTS: p["thread_ts"], Text: text, Blocks: rawBlocks(blocks)}
+	m := Message{Method: "chat.postMessage", Channel: ch, TS: s.nextTSLocked(), ThreadTS: p["thread_ts"], Text: text, Blocks: rawBlocks(blocks), Metadata: p["metadata"]}
 	s.recordMessageLocked(m)
 	return ok(map[string]any{"channel": ch, "ts": m.TS, "message": messageObject(m, s.botMeta())})
 }
