@@ -92,8 +92,16 @@ func (s *alertService) round(ctx context.Context, at time.Time) {
 	iv := s.cfg.AlertInterval
 	ctx, cancel := context.WithTimeout(ctx, max(iv, alertRoundMin))
 	defer cancel()
-	key := roundKeyPrefix + strconv.FormatInt(at.Unix(), 10)
-	won, err := s.st.Claim(ctx, key, s.owner, iv)
+	// Rounds never overlap across replicas: a round that outlasts the
+	// interval holds the running lock, and the next round waits for the
+	// boundary after it, so no two replicas settle one incident (two
+	// "resolved" replies) at once.
+	release, won, err := s.holdRunning(ctx)
+	if err == nil && won {
+		defer release()
+		key := roundKeyPrefix + strconv.FormatInt(at.Unix(), 10)
+		won, err = s.st.Claim(ctx, key, s.owner, iv)
+	}
 	switch {
 	case err != nil:
 		s.metrics.alertRounds.WithLabelValues("failed").Inc()
@@ -105,6 +113,54 @@ func (s *alertService) round(ctx context.Context, at time.Time) {
 	}
 	s.runRound(ctx, at)
 	s.metrics.alertRounds.WithLabelValues("run").Inc()
+}
+
+// The running lock: held by the replica running a round, renewed while it
+// runs, so that a replica that dies in a round blocks the rounds of the
+// others for runningTTL at most.
+const (
+	runningKey   = "alert-rounds-running"
+	runningTTL   = 10 * time.Second
+	runningRenew = runningTTL / 3
+)
+
+// holdRunning takes the running lock and keeps it renewed until release.
+// won is false when another replica's round is still running.
+func (s *alertService) holdRunning(ctx context.Context) (release func(), won bool, err error) {
+	won, err = s.st.Claim(ctx, runningKey, s.owner, runningTTL)
+	if err != nil || !won {
+		return func() {}, won, err
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(runningRenew)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if ok, err := s.st.Renew(ctx, runningKey, s.owner, runningTTL); err != nil || !ok {
+					s.log.Warn("alert round: the running lock could not be renewed", "renewed", ok, "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		// A fresh context: the round's may be done, and the lock should
+		// go at once rather than by expiry.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if _, err := s.st.Release(rctx, runningKey, s.owner); err != nil {
+			s.log.Warn("alert round: the running lock could not be released", "err", err)
+		}
+	}, true, nil
 }
 
 // alertRoundMin bounds a round from below: with ALERT_INTERVAL=1s a round

@@ -1015,3 +1015,30 @@ func TestE2EAlertDuplicatePostIsDeleted(t *testing.T) {
 		t.Errorf("the incident's message is %s, want the first %s", st.MessageTS, first.TS)
 	}
 }
+
+// TestAlertRoundsDoNotOverlap: while one replica's round runs (it holds
+// the running lock), another replica's next round does not start, even
+// though its round key is free; once the first round ends, it does.
+func TestAlertRoundsDoNotOverlap(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	a := h.bot.newAlerts(h.bot.alerts.st, h.bot.alerts.post)
+	b := h.bot.newAlerts(h.bot.alerts.st, h.bot.alerts.post)
+	release, won, err := a.holdRunning(h.ctx)
+	if err != nil || !won {
+		t.Fatalf("the first replica did not take the running lock: %v %v", won, err)
+	}
+	before := h.metric("inboxbot_alert_rounds_total", `outcome="conflict"`)
+	b.round(h.ctx, e2eAnchor.Add(7*time.Minute)) // a round nobody claimed yet
+	if got := h.metric("inboxbot_alert_rounds_total", `outcome="conflict"`); got != before+1 {
+		t.Errorf("a round started while another replica's round runs (conflicts %v -> %v)", before, got)
+	}
+	release()
+	b.round(h.ctx, e2eAnchor.Add(8*time.Minute))
+	h.waitMetric(1, "inboxbot_alert_rounds_total", `outcome="run"`)
+	rel, won, _ := a.holdRunning(h.ctx)
+	if !won {
+		t.Error("the running lock was not released after the round")
+	}
+	rel()
+}
