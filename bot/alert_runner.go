@@ -10,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sethvargo/go-retry"
 	"github.com/slack-go/slack"
 
 	"github.com/convertalk/inboxbot/bot/rules"
+	"github.com/convertalk/inboxbot/bot/store"
 	"github.com/convertalk/inboxbot/commands"
 	"github.com/convertalk/inboxbot/inbox"
 )
@@ -405,7 +407,7 @@ func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertR
 	}
 	s.metrics.alertNotifications.WithLabelValues("post").Inc()
 	duplicate := false
-	err = s.edit(ctx, r.def.ID, func(cur *alertRecord) bool {
+	err = s.editHard(ctx, r.def.ID, func(cur *alertRecord) bool {
 		duplicate = false
 		if cur.Posting != nil && cur.Posting.Incident == inc {
 			cur.Posting = nil
@@ -443,6 +445,32 @@ func (s *alertService) postIncident(ctx context.Context, r alertRule, rec alertR
 			s.log.Warn("a duplicate alert message could not be deleted", "id", r.def.ID, "incident", inc, "reason", slackErrorCode(err))
 		}
 	}
+}
+
+// tsRecordBudget bounds how long the ts of a posted incident is retried
+// while the store fails: well inside postingTTL, after which another
+// round would post the incident again.
+const tsRecordBudget = postingTTL / 2
+
+// editHard is edit for what must not be lost (the ts of a message Slack
+// accepted): a failing store is retried with backoff, beyond the round's
+// own deadline, for tsRecordBudget at most.
+func (s *alertService) editHard(ctx context.Context, id string, fn func(r *alertRecord) bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tsRecordBudget)
+	defer cancel()
+	backoff := retry.WithCappedDuration(5*time.Second, retry.NewExponential(100*time.Millisecond))
+	return retry.Do(ctx, backoff, func(ctx context.Context) error {
+		attempt, cancel := context.WithTimeout(ctx, storeTimeout)
+		defer cancel()
+		err := s.edit(attempt, id, fn)
+		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrBadRecord) || errors.Is(err, store.ErrNewerVersion) {
+			return err // no retry mends these
+		}
+		if err != nil {
+			return retry.RetryableError(err)
+		}
+		return nil
+	})
 }
 
 // remind posts a reminder in the incident's thread, broadcast to the

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1041,4 +1043,57 @@ func TestAlertRoundsDoNotOverlap(t *testing.T) {
 		t.Error("the running lock was not released after the round")
 	}
 	rel()
+}
+
+// tsFailingStore fails the first n writes that record an incident
+// message's ts, as a Redis restarting right after Slack accepted the post.
+type tsFailingStore struct {
+	store.Store
+	n atomic.Int32
+}
+
+func (s *tsFailingStore) Update(ctx context.Context, kind, id string, fn func([]byte, bool) ([]byte, error)) error {
+	return s.Store.Update(ctx, kind, id, func(old []byte, found bool) ([]byte, error) {
+		v, err := fn(old, found)
+		recordsTS := v != nil && !bytes.Contains(old, []byte(`"MessageTS":"1`)) && bytes.Contains(v, []byte(`"MessageTS":"1`))
+		if err == nil && recordsTS && s.n.Add(-1) >= 0 {
+			return nil, errors.New("test: the store is restarting")
+		}
+		return v, err
+	})
+}
+
+// TestE2EAlertTSRecordedThroughAStoreFailure: a store that fails right
+// after the incident's post does not lose the message's ts (which would
+// post the incident again later and leave the first message open): the
+// write is retried, and the same message is edited and resolved.
+func TestE2EAlertTSRecordedThroughAStoreFailure(t *testing.T) {
+	t.Parallel()
+	h := startAlerts(t)
+	ch := slacktest.DefaultChannelID
+	tag(h.inbox, 2)
+	h.alertCommand("alert add count>=2 tag:" + alertTag)
+	h.waitPosts(ch, 1)
+	flaky := &tsFailingStore{Store: h.bot.alerts.st}
+	flaky.n.Store(3)
+	replica := h.bot.newAlerts(flaky, h.bot.alerts.post)
+	replica.round(h.ctx, e2eAnchor.Add(time.Minute))
+	if left := flaky.n.Load(); left >= 0 {
+		t.Fatalf("the ts write failed only %d times of 3: the test did not hit it", 3-left)
+	}
+	posts := h.topLevel(ch)
+	if len(posts) != 2 {
+		t.Fatalf("%d top-level posts, want the confirmation and one incident", len(posts))
+	}
+	if got := h.alertState("a1").State.MessageTS; got != posts[1].TS {
+		t.Fatalf("stored ts %q, want the incident's %q", got, posts[1].TS)
+	}
+	tag(h.inbox, -1)
+	for m := 2; m <= 5; m++ {
+		replica.round(h.ctx, e2eAnchor.Add(time.Duration(m)*time.Minute))
+	}
+	if n := len(h.topLevel(ch)); n != 2 {
+		t.Errorf("%d top-level posts after the resolve, want still 2", n)
+	}
+	assertContains(t, "the incident's message", messageText(t, h.current(ch, posts[1].TS)), "Resolved")
 }
