@@ -204,8 +204,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	err = b.loop(ctx, runErr)
 	stopRun()
 	b.ready.Store(false)
-	stopDigests() // in-flight digests finish, bounded by the drain
-	stopAlerts()  // and an alert round in flight
+	// In-flight digests and an alert round in flight finish side by side,
+	// each bounded by the drain, so that together they take one drain.
+	var scheduled sync.WaitGroup
+	scheduled.Go(stopDigests)
+	scheduled.Go(stopAlerts)
+	scheduled.Wait()
 	close(b.jobs)
 	b.drain(&workers, stopWork)
 	b.cache.Close()
