@@ -659,12 +659,18 @@ func parseAlertRule(args string, env Env, loc *time.Location, interval time.Dura
 		}
 	}
 	query := sc.rest()
+	noQuery := &QueryError{Message: "Give the query the alert watches after the condition and options, e.g. " + quoteToken(rule.Condition()+" live unassigned") + "."}
 	if isBlankText(query) {
-		return AlertRule{}, &QueryError{Message: "Give the query the alert watches after the condition and options, e.g. " + quoteToken(rule.Condition()+" live unassigned") + "."}
+		return AlertRule{}, noQuery
 	}
 	q, err := parse(query, env)
 	if err != nil {
 		return AlertRule{}, err
+	}
+	// A query that reads as nothing (`""`) would be stored as a rule
+	// without one, which no longer parses after a restart.
+	if q.Canonical() == "" {
+		return AlertRule{}, noQuery
 	}
 	rule.Query = q
 	return rule, nil
@@ -884,6 +890,9 @@ func AlertRuleFromFile(fa FileAlert, env Env, loc *time.Location, interval time.
 	q, qerr := parse(fa.Query, env)
 	if qerr != nil {
 		return AlertRule{}, fail("query", qerr)
+	}
+	if q.Canonical() == "" {
+		return AlertRule{}, fail("query", &QueryError{Message: "it reads as no query at all; give the query the alert watches, e.g. live unassigned."})
 	}
 	rule.Query = q
 	return rule, nil

@@ -157,6 +157,8 @@ func TestParseAlertRuleErrors(t *testing.T) {
 		{args: "count>5000 live", message: "can never hold"},
 		{args: "count>=5", message: "Give the query the alert watches"},
 		{args: "count>=5 for 10m", message: "Give the query the alert watches"},
+		{args: "count>0 \"\"", message: "Give the query the alert watches"}, // found by FuzzParseAlertRule: stored as "count>0 ", it did not parse again
+		{args: "new wait 1m “ ”", message: "Give the query the alert watches"},
 		{args: "count>=5 repaet 4h live", message: "`repaet` is not an alert option", suggestion: "repeat 4h"},
 		{args: "count>=5 fro 10m live", message: "`fro` is not an alert option", suggestion: "for 10m"},
 		{args: "count>=5 notfy @here live", message: "`notfy` is not an alert option", suggestion: "notify @here"},
@@ -310,6 +312,7 @@ func TestAlertRuleFromFileErrors(t *testing.T) {
 		{"new", map[string]string{"for": "1m"}, 14, "does not apply to a new alert"},
 		{"new", map[string]string{"query": "tga:vip"}, 12, "Did you mean tag:vip?"},
 		{"new", map[string]string{"query": " "}, 12, "it is empty"},
+		{"new", map[string]string{"query": `""`}, 12, "reads as no query at all"},
 	}
 	for _, tt := range tests {
 		_, err := AlertRuleFromFile(fileAlert(tt.when, tt.fields), commandEnv(), nil, time.Minute)
