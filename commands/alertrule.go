@@ -658,19 +658,14 @@ func parseAlertRule(args string, env Env, loc *time.Location, interval time.Dura
 			return AlertRule{}, err
 		}
 	}
-	query := sc.rest()
-	noQuery := &QueryError{Message: "Give the query the alert watches after the condition and options, e.g. " + quoteToken(rule.Condition()+" live unassigned") + "."}
-	if isBlankText(query) {
-		return AlertRule{}, noQuery
-	}
-	q, err := parse(query, env)
+	q, err := parse(sc.rest(), env)
 	if err != nil {
 		return AlertRule{}, err
 	}
-	// A query that reads as nothing (`""`) would be stored as a rule
-	// without one, which no longer parses after a restart.
+	// No query, or one that reads as nothing (`""`): stored, the rule would
+	// have no query and no longer parse after a restart.
 	if q.Canonical() == "" {
-		return AlertRule{}, noQuery
+		return AlertRule{}, &QueryError{Message: "Give the query the alert watches after the condition and options, e.g. " + quoteToken(rule.Condition()+" live unassigned") + "."}
 	}
 	rule.Query = q
 	return rule, nil
